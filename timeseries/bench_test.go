@@ -42,8 +42,8 @@ func BenchmarkScalerTransform(b *testing.B) {
 				b.Fatal(err)
 			}
 			g := &Frame{names: f.names, data: make([]float64, len(f.data)), rows: f.rows}
-			b.SetBytes(int64(8 * len(f.data)))
 			b.Run("new", func(b *testing.B) {
+				b.SetBytes(int64(8 * len(f.data)))
 				for b.Loop() {
 					if _, err := s.Transform(f); err != nil {
 						b.Fatal(err)

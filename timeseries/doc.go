@@ -7,11 +7,19 @@
 // contiguous slice of W×D values, so [Windows] are views into the frame and
 // never copy it.
 //
+// # Channels and rows
+//
+// [Frame.Select] and [Frame.Exclude] copy the named channels; an unknown name
+// is an error that lists the channels there are. [Frame.Slice] is a view of a
+// range of rows.
+//
 // # Missing values
 //
-// Missing values are NaN. [Frame.HandleMissing] applies a policy: error (the
-// default, naming the first missing cell), drop rows, linear interpolation or
-// forward fill, and reports how many values each channel had missing.
+// Missing values are NaN. [Frame.HandleMissing] applies a [MissingPolicy]:
+// error (the default, a [*MissingValueError] naming the channel and row of
+// the first missing value), drop rows, linear interpolation or forward fill,
+// and reports how many values each channel had missing. A channel with no
+// value at all is an error under every policy.
 //
 // # Scaling
 //

@@ -76,9 +76,10 @@ func FitScaler(f *Frame, m ScaleMethod) (*Scaler, error) {
 	}
 	d := f.Channels()
 	s := &Scaler{Method: m, Names: slices.Clone(f.names), Center: make([]float64, d), Scale: make([]float64, d)}
+	n := make([]int, d) // values present in each channel
 	switch m {
 	case ZScore:
-		s.fitZScore(f)
+		s.fitZScore(f, n)
 	case Robust:
 		col := make([]float64, 0, f.rows)
 		for c := range d {
@@ -88,20 +89,26 @@ func FitScaler(f *Frame, m ScaleMethod) (*Scaler, error) {
 					col = append(col, v)
 				}
 			}
-			if len(col) == 0 {
-				s.Center[c], s.Scale[c] = math.NaN(), math.NaN()
+			if n[c] = len(col); n[c] == 0 {
 				continue
 			}
-			s.Center[c], _ = stats.Median(col)
-			mad, _ := stats.MedianAbsoluteDeviation(col)
-			s.Scale[c] = madNormal * mad
+			// stats.MedianAbsoluteDeviation would sort a third time to find
+			// the median again; the deviations are taken here instead.
+			med, _ := stats.Median(col)
+			for i, v := range col {
+				col[i] = math.Abs(v - med)
+			}
+			mad, _ := stats.Median(col)
+			s.Center[c], s.Scale[c] = med, madNormal*mad
 		}
 	}
 	for c := range d {
 		switch {
-		case math.IsNaN(s.Center[c]):
+		case n[c] == 0:
 			return nil, fmt.Errorf("%w: %q is missing in all %d rows; leave it out with --exclude %s",
 				ErrAllMissing, s.Names[c], f.rows, s.Names[c])
+		case math.IsInf(s.Center[c], 0) || math.IsNaN(s.Center[c]) || math.IsInf(s.Scale[c], 0) || math.IsNaN(s.Scale[c]):
+			return nil, fmt.Errorf("%w in channel %q: center %g, scale %g", ErrNonFinite, s.Names[c], s.Center[c], s.Scale[c])
 		case s.Scale[c] == 0 && m == Robust:
 			return nil, fmt.Errorf("%w %q: median absolute deviation is 0 (more than half the values equal %g); use --scale zscore or --exclude %s",
 				ErrConstant, s.Names[c], s.Center[c], s.Names[c])
@@ -115,10 +122,9 @@ func FitScaler(f *Frame, m ScaleMethod) (*Scaler, error) {
 
 // fitZScore computes means and standard deviations in two passes over the
 // row-major data (the second pass on deviations is accurate where the
-// one-pass sum of squares cancels).
-func (s *Scaler) fitZScore(f *Frame) {
+// one-pass sum of squares cancels). It counts the values of each channel in n.
+func (s *Scaler) fitZScore(f *Frame, n []int) {
 	d := f.Channels()
-	n := make([]int, d)
 	for i, v := range f.data {
 		if !math.IsNaN(v) {
 			s.Center[i%d] += v
@@ -126,7 +132,7 @@ func (s *Scaler) fitZScore(f *Frame) {
 		}
 	}
 	for c := range d {
-		s.Center[c] /= float64(n[c]) // NaN when n is 0
+		s.Center[c] /= float64(n[c]) // NaN when n is 0, reported by the caller
 	}
 	for t := range f.rows {
 		for c, v := range f.data[t*d : (t+1)*d] {
@@ -145,6 +151,11 @@ func (s *Scaler) fitZScore(f *Frame) {
 func (s *Scaler) check(f *Frame) error {
 	if len(s.Center) != len(s.Names) || len(s.Scale) != len(s.Names) {
 		return fmt.Errorf("timeseries: scaler has %d names, %d centers and %d scales", len(s.Names), len(s.Center), len(s.Scale))
+	}
+	for c, sc := range s.Scale {
+		if !(sc > 0) || math.IsInf(sc, 0) || math.IsNaN(s.Center[c]) || math.IsInf(s.Center[c], 0) {
+			return fmt.Errorf("timeseries: scaler channel %q has center %g and scale %g; the scale must be positive and both finite", s.Names[c], s.Center[c], sc)
+		}
 	}
 	if !slices.Equal(s.Names, f.names) {
 		return fmt.Errorf("%w: the scaler was fitted on %s, the data has %s",

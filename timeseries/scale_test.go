@@ -126,6 +126,8 @@ func TestScalerErrors(t *testing.T) {
 	flat, _ := New([]string{"ok", "flat"}, []float64{1, 5, 2, 5, 3, 5}, nil)
 	mostly, _ := New([]string{"ok", "spiky"}, []float64{1, 0, 2, 0, 3, 9}, nil)
 	dead, _ := New([]string{"ok", "dead"}, []float64{1, nan, 2, nan}, nil)
+	inf, _ := New([]string{"ok", "hot"}, []float64{1, 2, 2, math.Inf(1), 3, 4}, nil)
+	infs, _ := New([]string{"ok", "hot"}, []float64{1, math.Inf(-1), 2, math.Inf(1), 3, 4}, nil)
 	tests := []struct {
 		name  string
 		f     *Frame
@@ -140,6 +142,9 @@ func TestScalerErrors(t *testing.T) {
 		{"all missing", dead, ZScore, ErrAllMissing, []string{`"dead"`}},
 		{"all missing robust", dead, Robust, ErrAllMissing, []string{`"dead"`}},
 		{"bad method", flat, ScaleMethod(7), ErrMethod, nil},
+		{"infinite", inf, ZScore, ErrNonFinite, []string{`"hot"`}},
+		{"both infinities", infs, ZScore, ErrNonFinite, []string{`"hot"`}},
+		{"infinite is an outlier for robust", inf, Robust, nil, nil}, // median 2, MAD 1
 	}
 	for _, tt := range tests {
 		_, err := FitScaler(tt.f, tt.m)
@@ -164,6 +169,10 @@ func TestScalerMismatch(t *testing.T) {
 	g, _ := f.Select("c", "b", "a")
 	if _, err := s.Transform(g); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), `"c", "b", "a"`) {
 		t.Errorf("reordered channels: error %v", err)
+	}
+	s.Scale[1] = 0
+	if _, err := s.Transform(f); err == nil || !strings.Contains(err.Error(), `"b"`) {
+		t.Errorf("a zero scale: error %v", err)
 	}
 	s.Scale = s.Scale[:1]
 	if _, err := s.Inverse(f); err == nil {
