@@ -123,17 +123,23 @@ func (m *Mixing) forwardRows(src, x []float64, t int) {
 	}
 }
 
-// newMixing draws the L matrices of a mixing from k to d channels. Each is
-// drawn with entries uniform on [-1, 1] and unit-norm columns, and redrawn
+// newMixing draws the L matrices of a mixing from k to d channels; unless
+// distinct, the D×D layers all reuse one matrix (the first one's if k = d).
+// Each is drawn with entries uniform on [-1, 1] and unit-norm columns, and redrawn
 // until its condition number is at most the 25th percentile of the
 // condition numbers of such matrices, as the iVAE reference code does.
-func newMixing(k, d, layers int, nonlin Nonlinearity, slope float64, rng *rand.Rand) (*Mixing, error) {
+func newMixing(k, d, layers int, nonlin Nonlinearity, slope float64, distinct bool, rng *rand.Rand) (*Mixing, error) {
 	m := &Mixing{nonlin: nonlin, slope: slope}
 	thresholds := map[[2]int]float64{}
 	for l := 0; l < layers; l++ {
 		in := d
 		if l == 0 {
 			in = k
+		}
+		if !distinct && (l >= 2 || l == 1 && k == d) {
+			m.weights = append(m.weights, m.weights[l-1])
+			m.inverses = append(m.inverses, m.inverses[l-1])
+			continue
 		}
 		shape := [2]int{in, d}
 		thr, ok := thresholds[shape]

@@ -198,6 +198,47 @@ func linearResidual(x, s *mat.Dense) float64 {
 	return mat.Norm(&res, 2) * mat.Norm(&res, 2) / (mat.Norm(s, 2) * mat.Norm(s, 2))
 }
 
+func TestLayerSharing(t *testing.T) {
+	tests := []struct {
+		name     string
+		d        int
+		distinct bool
+		// same[l] says whether layer l+1 reuses layer l's matrix.
+		same []bool
+	}{
+		{"repeat D=K", 4, false, []bool{true, true, true}},
+		{"repeat D>K", 6, false, []bool{false, true, true}},
+		{"distinct", 4, true, []bool{false, false, false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ds, err := synth.Generate(small(func(s *synth.Settings) {
+				s.Channels = tc.d
+				s.MixingLayers = 4
+				s.DistinctLayers = tc.distinct
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for l, want := range tc.same {
+				a, b := ds.Mixing.Weight(l), ds.Mixing.Weight(l+1)
+				if got := a.RawMatrix().Rows == b.RawMatrix().Rows && mat.Equal(a, b); got != want {
+					t.Errorf("layers %d and %d equal: %v, want %v", l, l+1, got, want)
+				}
+			}
+			// Every matrix has unit-norm columns.
+			for l := 0; l < 4; l++ {
+				w := ds.Mixing.Weight(l)
+				for j := 0; j < tc.d; j++ {
+					if n := mat.Norm(w.ColView(j), 2); math.Abs(n-1) > 1e-12 {
+						t.Errorf("layer %d column %d norm %g", l, j, n)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestSNR(t *testing.T) {
 	// With 8×250 = 2000 samples per channel the sample variances have
 	// relative standard error about sqrt(2/2000) = 3%, i.e. 0.14 dB for the
@@ -331,7 +372,7 @@ func ExampleGenerate() {
 	fmt.Println(string(js))
 	// Output:
 	// 1000 [x1 x2 x3 x4] [s1 s2 s3]
-	// {"sources":3,"channels":4,"segments":10,"segment_length":100,"family":"segment-gaussian","ar_coefficient":0.7,"scale_min":0.5,"scale_max":3,"mixing_layers":3,"nonlinearity":"leaky-relu","slope":0.1,"snr_db":0,"seed":7}
+	// {"sources":3,"channels":4,"segments":10,"segment_length":100,"family":"segment-gaussian","ar_coefficient":0.7,"scale_min":0.5,"scale_max":3,"mixing_layers":3,"distinct_layers":false,"nonlinearity":"leaky-relu","slope":0.2,"snr_db":0,"seed":7}
 }
 
 func BenchmarkGenerate(b *testing.B) {
