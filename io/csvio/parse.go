@@ -87,7 +87,7 @@ func (p *blockParser) errAt(line, field int, err error) *ParseError {
 
 func isSpace(c byte, delim byte) bool { return c == ' ' || (c == '\t' && delim != '\t') }
 
-func (p *blockParser) trim(s []byte) []byte {
+func (p *plan) trim(s []byte) []byte {
 	for len(s) > 0 && isSpace(s[0], p.delim) {
 		s = s[1:]
 	}
@@ -97,8 +97,8 @@ func (p *blockParser) trim(s []byte) []byte {
 	return s
 }
 
-// field reads one field at b[pos:] and returns its text (unquoted and
-// trimmed; valid until the next call), the position of the byte after it
+// field reads one field at b[pos:] and returns its text (unquoted, or
+// else trimmed of spaces; valid until the next call), the position of the byte after it
 // (a delimiter, a newline or the end) and the line reached. Without eof, a
 // quoted field running past the end of b gives errIncomplete.
 func (p *blockParser) field(b []byte, pos, line int, eof bool) ([]byte, int, int, error) {
@@ -142,10 +142,7 @@ func (p *blockParser) field(b []byte, pos, line int, eof bool) ([]byte, int, int
 			if i < n && b[i] != delim && b[i] != '\n' && (b[i] != '\r' || i+1 >= n || b[i+1] != '\n') {
 				return nil, 0, line, fmt.Errorf("%w: %q after a closing quote (a quote inside a quoted field is written \"\")", ErrQuote, b[i])
 			}
-			if i < n && b[i] == '\r' {
-				i++
-			}
-			return p.trim(s), i, line, nil
+			return s, i, line, nil
 		}
 	}
 	j := i
@@ -175,7 +172,7 @@ func (p *plan) value(s []byte) (float64, error) {
 	v, err := parseFloat(s, p.dec)
 	switch {
 	case err == strconv.ErrRange && math.IsInf(v, 0):
-		return 0, fmt.Errorf("parse %q: %w: beyond the float64 range", s, ErrInfinite)
+		return 0, fmt.Errorf("parse %s: %w: beyond the float64 range", short(s), ErrInfinite)
 	case err == strconv.ErrRange:
 		// Underflow: strconv gives the nearest value, zero or subnormal.
 	case err != nil:
@@ -183,11 +180,11 @@ func (p *plan) value(s []byte) (float64, error) {
 		if p.dec == ',' && bytes.IndexByte(s, '.') >= 0 {
 			hint = "with a decimal comma, '.' is not accepted (thousands separators are not supported)"
 		}
-		return 0, fmt.Errorf("parse %q: %w; %s", s, ErrNotNumber, hint)
+		return 0, fmt.Errorf("parse %s: %w; %s", short(s), ErrNotNumber, hint)
 	case math.IsNaN(v):
 		return v, nil
 	case math.IsInf(v, 0):
-		return 0, fmt.Errorf("parse %q: %w; replace it, or declare it missing with WithMissing(%q)", s, ErrInfinite, s)
+		return 0, fmt.Errorf("parse %s: %w; replace it, or declare it missing with WithMissing(%s)", short(s), ErrInfinite, short(s))
 	}
 	if p.hasSentinel && v == p.sentinel {
 		return math.NaN(), nil
@@ -204,20 +201,20 @@ func (p *blockParser) timeValue(s []byte) error {
 	case timeStamp:
 		ns, err := parseTimestamp(s, p.dateFormat)
 		if err != nil {
-			return fmt.Errorf("%w: %q: %v (expected %s)", ErrTime, s, err, p.dateFormat)
+			return fmt.Errorf("%w: %s: %v (expected %s)", ErrTime, short(s), err, p.dateFormat)
 		}
 		p.curTime = ns
 	default:
 		v, err := parseFloat(s, p.dec)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: %q is not a finite number", ErrTime, s)
+			return fmt.Errorf("%w: %s is not a finite number", ErrTime, short(s))
 		}
 		if p.tkind == timeNumber {
 			p.curNum = v
 			return nil
 		}
 		if math.Abs(v) >= math.MaxInt64/1e9 {
-			return fmt.Errorf("%w: %q Unix seconds out of range", ErrTime, s)
+			return fmt.Errorf("%w: %s Unix seconds out of range", ErrTime, short(s))
 		}
 		p.curTime = int64(math.Round(v * 1e9))
 	}
@@ -233,6 +230,7 @@ func (p *blockParser) slow(b []byte, pos, line int, eof bool, f int, row []float
 		}
 		return 0, 0, p.errAt(startLine, f, err)
 	}
+	s = p.trim(s)
 	switch p.kinds[f] {
 	case kindValue:
 		v, err := p.value(s)
@@ -250,10 +248,10 @@ func (p *blockParser) slow(b []byte, pos, line int, eof bool, f int, row []float
 			err = errNotDate
 		}
 		if err != nil {
-			return 0, 0, p.errAt(startLine, f, fmt.Errorf("%w: %q: %v (expected %s)", ErrTime, s, err, p.dateFormat))
+			return 0, 0, p.errAt(startLine, f, fmt.Errorf("%w: %s: %v (expected %s)", ErrTime, short(s), err, p.dateFormat))
 		}
 		if days > maxDays || days < -maxDays {
-			return 0, 0, p.errAt(startLine, f, fmt.Errorf("%w: %q: %v", ErrTime, s, errRange))
+			return 0, 0, p.errAt(startLine, f, fmt.Errorf("%w: %s: %v", ErrTime, short(s), errRange))
 		}
 		p.curDate = days * 86400e9
 	case kindClock:
@@ -262,7 +260,7 @@ func (p *blockParser) slow(b []byte, pos, line int, eof bool, f int, row []float
 			err = errNotClock
 		}
 		if err != nil {
-			return 0, 0, p.errAt(startLine, f, fmt.Errorf("%w: %q: %v (expected hh:mm:ss)", ErrTime, s, err))
+			return 0, 0, p.errAt(startLine, f, fmt.Errorf("%w: %s: %v (expected hh:mm:ss)", ErrTime, short(s), err))
 		}
 		p.curClock = ns
 	}
@@ -355,7 +353,11 @@ func (p *blockParser) parse(b []byte, line int, eof bool) (int, int, error) {
 
 func (p *blockParser) addTime(line int) error {
 	if p.kinds[p.timeField] == kindDate {
-		p.curTime = p.curDate + p.curClock
+		t, over := addNs(p.curDate, p.curClock)
+		if over {
+			return p.errAt(line, p.timeField, fmt.Errorf("%w: %v", ErrTime, errRange))
+		}
+		p.curTime = t
 	}
 	if p.index == timeseries.TimeIndex {
 		if n := len(p.times); n > 0 && p.curTime <= p.times[n-1] {
@@ -387,3 +389,12 @@ func (p *plan) orderError(line, prevLine int, cur, prev string) *ParseError {
 
 func formatTime(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
 func fmtNum(v float64) string    { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// short quotes a value for a message, cut to a readable length.
+func short(s []byte) string {
+	const max = 40
+	if len(s) > max {
+		return strconv.Quote(string(s[:max])) + "..."
+	}
+	return strconv.Quote(string(s))
+}

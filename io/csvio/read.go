@@ -489,7 +489,7 @@ func (p *blockParser) sample(b []byte, line int, eof bool) (*sampleData, error) 
 			if err != nil {
 				return nil, p.errAt(line, len(rec), err)
 			}
-			rec = append(rec, string(v))
+			rec = append(rec, string(p.trim(v)))
 			pos, line = end, l
 			if pos < len(b) && b[pos] == p.delim {
 				pos++
@@ -716,13 +716,13 @@ func (pl *plan) timeColumn(cfg *config, s *sampleData, tf, cf int, bad func(int,
 		return nil
 	}
 	if cf >= 0 {
-		return bad(tf, 0, fmt.Errorf("%w: date column %q holds %q, not a date", ErrTime, pl.names[tf], vals[0]))
+		return bad(tf, 0, fmt.Errorf("%w: date column %q holds %s, not a date", ErrTime, pl.names[tf], short([]byte(vals[0]))))
 	}
 	whole := true
 	for i, v := range vals {
 		x, err := parseFloat([]byte(v), pl.dec)
 		if err != nil {
-			return bad(tf, s.lines[i], fmt.Errorf("%w: time column %q holds %q, neither a date nor a number; name the time column with WithTimeColumn or use WithNoTimeColumn", ErrTime, pl.names[tf], v))
+			return bad(tf, s.lines[i], fmt.Errorf("%w: time column %q holds %s, neither a date nor a number; name the time column with WithTimeColumn or use WithNoTimeColumn", ErrTime, pl.names[tf], short([]byte(v))))
 		}
 		if x != math.Trunc(x) {
 			whole = false
@@ -765,13 +765,13 @@ func dateFormat(set DateFormat, vals []string) (DateFormat, error) {
 	}
 	switch {
 	case dayFirst != "" && monthFirst != "":
-		return 0, fmt.Errorf("%w: %q reads only day first and %q only month first", ErrAmbiguousDate, dayFirst, monthFirst)
+		return 0, fmt.Errorf("%w: %s reads only day first and %s only month first", ErrAmbiguousDate, short([]byte(dayFirst)), short([]byte(monthFirst)))
 	case dayFirst != "":
 		return DateDMY, nil
 	case monthFirst != "":
 		return DateMDY, nil
 	}
-	return 0, fmt.Errorf("%w: no day above 12 in the first %d rows tells dd/mm/yyyy from mm/dd/yyyy (%q); set it with WithDateFormat", ErrAmbiguousDate, len(vals), vals[0])
+	return 0, fmt.Errorf("%w: no day above 12 in the first %d rows tells dd/mm/yyyy from mm/dd/yyyy (%s); set it with WithDateFormat", ErrAmbiguousDate, len(vals), short([]byte(vals[0])))
 }
 
 // sampleHasDecimalComma reports whether the sample holds numbers such as

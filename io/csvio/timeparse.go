@@ -189,8 +189,15 @@ func parseZone(s []byte, i int) (off int64, end int, err error) {
 	return sign * int64(h*3600+m*60), j, nil
 }
 
-// maxDays keeps Unix nanoseconds inside int64 (years 1678 to 2261).
-const maxDays = math.MaxInt64/86400_000_000_000 - 1
+// maxDays keeps the midnight of a day in Unix nanoseconds inside int64
+// (1677-09-22 to 2262-04-11).
+const maxDays = math.MaxInt64 / 86400_000_000_000
+
+// addNs adds x to ns, reporting overflow.
+func addNs(ns, x int64) (int64, bool) {
+	r := ns + x
+	return r, (x > 0 && r < ns) || (x < 0 && r > ns)
+}
 
 // parseTimestamp reads a date, optionally followed by 'T' or ' ' and a time
 // of day, and for ISO dates a zone (UTC when absent). It returns Unix
@@ -214,7 +221,10 @@ func parseTimestamp(s []byte, f DateFormat) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	ns += clock
+	ns, over := addNs(ns, clock)
+	if over {
+		return 0, errRange
+	}
 	if f == DateISO {
 		for i < len(s) && s[i] == ' ' {
 			i++
@@ -223,7 +233,9 @@ func parseTimestamp(s []byte, f DateFormat) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		ns -= off * 1e9
+		if ns, over = addNs(ns, -off*1e9); over {
+			return 0, errRange
+		}
 		i = j
 	}
 	if i != len(s) {
