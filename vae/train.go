@@ -35,9 +35,13 @@ type trainer[T float] struct {
 	gscale, lrT, bc2 float64
 	normFn, adamFn   func(lo, hi int)
 
-	// last good state, for NaN/Inf roll-back
+	// last good state, for NaN/Inf roll-back: a snapshot taken at the end
+	// of an epoch becomes good once a loss evaluated at it is finite.
 	goodP, goodM, goodV []T
 	goodT               int
+	candP, candM, candV []T
+	candT               int
+	pending             bool
 }
 
 func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads int) *trainer[T] {
@@ -53,6 +57,9 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 	t.goodP = append([]T(nil), params...)
 	t.goodM = make([]T, len(params))
 	t.goodV = make([]T, len(params))
+	t.candP = make([]T, len(params))
+	t.candM = make([]T, len(params))
+	t.candV = make([]T, len(params))
 	return t
 }
 
@@ -105,13 +112,26 @@ func (t *trainer[T]) update(norm float64) {
 }
 
 func (t *trainer[T]) snapshot() {
-	copy(t.goodP, t.e.p)
-	copy(t.goodM, t.m)
-	copy(t.goodV, t.v)
-	t.goodT = t.t
+	copy(t.candP, t.e.p)
+	copy(t.candM, t.m)
+	copy(t.candV, t.v)
+	t.candT = t.t
+	t.pending = true
+}
+
+// confirm makes a pending snapshot the good state.
+func (t *trainer[T]) confirm() {
+	if t.pending {
+		t.goodP, t.candP = t.candP, t.goodP
+		t.goodM, t.candM = t.candM, t.goodM
+		t.goodV, t.candV = t.candV, t.goodV
+		t.goodT = t.candT
+		t.pending = false
+	}
 }
 
 func (t *trainer[T]) rollback() {
+	t.pending = false
 	copy(t.e.p, t.goodP)
 	copy(t.m, t.goodM)
 	copy(t.v, t.goodV)
@@ -129,6 +149,7 @@ func (t *trainer[T]) batchStep(d Data, idx []int, beta float64, rng *rand.Rand) 
 	if math.IsNaN(rec+kl+norm) || math.IsInf(rec+kl+norm, 0) {
 		return 0, false
 	}
+	t.confirm()
 	t.update(norm)
 	return -(rec + kl), true
 }
@@ -242,6 +263,7 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 	for epoch := 1; epoch <= s.Epochs; epoch++ {
 		rng.Shuffle(N, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		lr := t.lr
+		recoveries := h.Recoveries
 		var sum float64
 		var rows int
 		for lo := 0; lo < N; lo += s.BatchSize {
@@ -277,11 +299,13 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 		p.Elapsed = time.Since(start)
 		h.Epochs = append(h.Epochs, p)
 		report(p)
+		// Only an epoch without incident is a state to come back to: one
+		// with roll-backs may have ended finite but absurd.
 		if !finite(t.e.p) {
 			if err := t.recover(h, epoch, start, report); err != nil {
 				return h, err
 			}
-		} else {
+		} else if h.Recoveries == recoveries {
 			t.snapshot()
 		}
 		if valid.X != nil {
