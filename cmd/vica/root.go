@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README and in `vica help exit-codes`.
+const (
+	exitOK      = 0 // success
+	exitFailure = 1 // bad data, I/O, a fit that failed
+	exitUsage   = 2 // unknown command or flag, wrong number of arguments, bad flag value
+)
+
+// usageError marks an error in how vica was called, as opposed to a failure
+// while doing the work; it maps to exit code 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// env is what every command writes to.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// run executes vica with args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "vica: %v\n", err)
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		return exitUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "vica: interrupted; no output file was left half-written")
+	}
+	return exitFailure
+}
+
+// isCobraUsage recognises the errors cobra returns for unknown commands and
+// argument-count mistakes, which carry no type of their own.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") ||
+		strings.HasPrefix(s, "unknown flag") ||
+		strings.HasPrefix(s, "unknown shorthand flag") ||
+		strings.Contains(s, "arg(s), received") ||
+		strings.HasPrefix(s, "invalid argument")
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vica",
+		Short: "Nonlinear independent component analysis of multichannel time series",
+		Long: `vica finds how many independent sources drive a multichannel time series,
+unmixes them, and keeps a model that applies to new data. It fits
+identifiable variational autoencoders (iVAE, Khemakhem et al. 2020) whose
+prior is conditioned on the time segment.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w (see 'vica %s --help')", err, c.Name())}
+	})
+	root.AddCommand(
+		newVersionCmd(e),
+		newDescribeCmd(e),
+		newConvertCmd(e),
+		newSimulateCmd(e),
+		exitCodesHelp(),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage error and the command's usage line.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %d argument(s), got %d: usage: %s", c.Name(), n, len(args), c.UseLine())
+		}
+		return nil
+	}
+}
+
+func exitCodesHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exit-codes",
+		Short: "What vica's exit codes mean",
+		Long: `Exit codes:
+  0  success
+  1  failure: bad data (the message names the file, line and column), I/O errors,
+     a fit that could not be done, or an interrupt (Ctrl-C); no output file is
+     left half-written
+  2  usage: unknown command or flag, wrong number of arguments, a bad flag value`,
+	}
+}
