@@ -91,6 +91,8 @@ prior is conditioned on the time segment.`,
 		newDescribeCmd(e),
 		newConvertCmd(e),
 		newSimulateCmd(e),
+		newEvalCmd(e),
+		newBenchCmd(e),
 		exitCodesHelp(),
 	)
 	return root
