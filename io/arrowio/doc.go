@@ -46,10 +46,14 @@
 // half-written file.
 //
 // Parquet is written with zstd compression by default. Besides being small,
-// every zstd frame carries a checksum, so corrupted pages are detected on
-// read; plain (uncompressed) Parquet and Arrow IPC have no checksums, so a
-// flipped bit inside the values of such a file cannot be detected, while
-// damage to their structure (headers, lengths, footers) or truncation is.
+// every zstd frame carries a checksum that the Parquet reader verifies, so
+// corrupted pages are detected on read. Uncompressed Parquet and Arrow IPC
+// (compressed or not: arrow-go's IPC reader stops before a zstd frame's
+// checksum) have no checksums, so a flipped bit inside the values of such a
+// file cannot be detected, while truncation and most damage to their
+// structure (magic bytes, message lengths, footers) is. An IPC stream must
+// end with its end-of-stream marker, so a stream cut between two messages is
+// reported as truncated rather than read short.
 //
 // # Corrupt input
 //
