@@ -17,7 +17,7 @@ type pool struct {
 	n     int
 	start []chan struct{}
 	wg    sync.WaitGroup
-	fn    func(lo, hi int)
+	fn    func(w, lo, hi int)
 	total int
 }
 
@@ -39,16 +39,17 @@ func (p *pool) worker(w int) {
 	for range p.start[w] {
 		lo, hi := p.part(w)
 		if lo < hi {
-			p.fn(lo, hi)
+			p.fn(w, lo, hi)
 		}
 		p.wg.Done()
 	}
 }
 
-// run calls fn on disjoint ranges covering [0, total) and waits.
-func (p *pool) run(total int, fn func(lo, hi int)) {
+// run calls fn(w, lo, hi) on disjoint ranges covering [0, total), w being
+// the worker's number in [0, n), and waits.
+func (p *pool) run(total int, fn func(w, lo, hi int)) {
 	if p.n == 1 || total < 2 {
-		fn(0, total)
+		fn(0, 0, total)
 		return
 	}
 	p.fn, p.total = fn, total
@@ -57,7 +58,7 @@ func (p *pool) run(total int, fn func(lo, hi int)) {
 		p.start[w] <- struct{}{}
 	}
 	if lo, hi := p.part(0); lo < hi {
-		fn(lo, hi)
+		fn(0, lo, hi)
 	}
 	p.wg.Wait()
 	p.fn = nil

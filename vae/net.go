@@ -3,6 +3,8 @@ package vae
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/vica-dev/vica/vae/internal/kernel"
 )
 
 // linear is one affine layer y = x W + b whose W (in×out, row-major) and b
@@ -110,11 +112,13 @@ type engine[T float] struct {
 
 	// the current job of mulPart and colsumPart
 	jc, ja, jb, jbias, jh []T
-	jn, jp                int
-	jwide                 bool
+	jm, jn, jp            int
+	jwide, jpacked        bool
 	jepi                  epilogue
 	jact                  Activation
-	mulFn, colsumFn       func(lo, hi int)
+	mulFn, colsumFn       func(w, lo, hi int)
+	ks                    []kernel.Scratch // per worker
+	f32                   bool             // T is float32: use the kernel package
 }
 
 func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool, capRows, L int) *engine[T] {
@@ -141,6 +145,8 @@ func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool,
 	e.lvx = make([]T, dim)
 	e.ivx = make([]T, dim)
 	e.gobs = make([]float64, dim)
+	e.ks = make([]kernel.Scratch, pl.n)
+	_, e.f32 = any(e.p).([]float32)
 	e.mulFn = e.mulPart
 	e.colsumFn = e.colsumPart
 	return e
@@ -185,6 +191,17 @@ func (e *engine[T]) mul(c, a []T, transA bool, b []T, transB bool, m, n, p int, 
 		transpose(e.sa, a[:m*n], n, m)
 		a = e.sa
 	}
+	e.jc, e.ja, e.jm, e.jn, e.jp = c[:m*p], a[:m*n], m, n, p
+	e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
+	if e.f32 {
+		e.sb = grow(e.sb, kernel.PackedLen(n, p))
+		kernel.Pack(any(e.sb).([]float32), any(b).([]float32)[:n*p], n, p, transB)
+		e.jb, e.jpacked = e.sb, true
+		e.pool.run((m+kernel.MR-1)/kernel.MR, e.mulFn)
+		e.jc, e.ja, e.jb, e.jbias, e.jh = nil, nil, nil, nil, nil
+		return
+	}
+	e.jpacked = false
 	wide := p >= wideMin
 	if wide && transB {
 		e.sb = grow(e.sb, n*p)
@@ -195,16 +212,20 @@ func (e *engine[T]) mul(c, a []T, transA bool, b []T, transB bool, m, n, p int, 
 		transpose(e.sb, b[:n*p], n, p)
 		b = e.sb
 	}
-	e.jc, e.ja, e.jb, e.jn, e.jp, e.jwide = c[:m*p], a[:m*n], b[:n*p], n, p, wide
-	e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
+	e.jb, e.jwide = b[:n*p], wide
 	e.pool.run(m, e.mulFn)
 	e.jc, e.ja, e.jb, e.jbias, e.jh = nil, nil, nil, nil, nil
 }
 
-func (e *engine[T]) mulPart(lo, hi int) {
+func (e *engine[T]) mulPart(w, lo, hi int) {
 	n, p := e.jn, e.jp
+	if e.jpacked {
+		lo, hi = lo*kernel.MR, min(e.jm, hi*kernel.MR)
+	}
 	c := e.jc[lo*p : hi*p]
-	if e.jwide {
+	if e.jpacked {
+		kernel.Gemm(any(c).([]float32), any(e.ja[lo*n:hi*n]).([]float32), any(e.jb).([]float32), hi-lo, n, p, &e.ks[w])
+	} else if e.jwide {
 		gemmRows(c, e.ja[lo*n:hi*n], e.jb, n, p)
 	} else {
 		for i := lo; i < hi; i++ {
@@ -234,9 +255,7 @@ func activate[T float](c []T, act Activation) {
 	switch act {
 	case LeakyReLU:
 		for i, v := range c {
-			if v < 0 {
-				c[i] = v * leakySlope
-			}
+			c[i] = max(v, v*leakySlope) // branch-free: signs are random
 		}
 	case ReLU:
 		for i, v := range c {
@@ -257,9 +276,19 @@ func derivMul[T float](d, h []T, act Activation) {
 	h = h[:len(d)]
 	switch act {
 	case LeakyReLU:
-		for i, v := range h {
-			if v <= 0 {
-				d[i] *= leakySlope
+		// branch-free: the factor is 1 for h >= +0, the slope for h <= -0
+		switch h := any(h).(type) {
+		case []float32:
+			d := any(d).([]float32)
+			for i, v := range h {
+				neg := float32(math.Float32bits(v) >> 31)
+				d[i] *= 1 - (1-leakySlope)*neg
+			}
+		case []float64:
+			d := any(d).([]float64)
+			for i, v := range h {
+				neg := float64(math.Float64bits(v) >> 63)
+				d[i] *= 1 - (1-leakySlope)*neg
 			}
 		}
 	case ReLU:
@@ -282,7 +311,7 @@ func (e *engine[T]) colsum(dst, a []T, rows, cols int) {
 	e.jc, e.ja = nil, nil
 }
 
-func (e *engine[T]) colsumPart(lo, hi int) {
+func (e *engine[T]) colsumPart(_, lo, hi int) {
 	dst := e.jc[lo:hi]
 	clear(dst)
 	for r := 0; r < e.jn; r++ {

@@ -33,7 +33,7 @@ type trainer[T float] struct {
 
 	// the current Adam step
 	gscale, lrT, bc2 float64
-	normFn, adamFn   func(lo, hi int)
+	normFn, adamFn   func(w, lo, hi int)
 
 	// last good state, for NaN/Inf roll-back: a snapshot taken at the end
 	// of an epoch becomes good once a loss evaluated at it is finite.
@@ -65,7 +65,7 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 
 func (t *trainer[T]) close() { t.e.pool.close() }
 
-func (t *trainer[T]) normPart(lo, hi int) {
+func (t *trainer[T]) normPart(_, lo, hi int) {
 	g := t.e.g
 	for b := lo; b < hi; b++ {
 		var s float64
@@ -76,7 +76,7 @@ func (t *trainer[T]) normPart(lo, hi int) {
 	}
 }
 
-func (t *trainer[T]) adamPart(lo, hi int) {
+func (t *trainer[T]) adamPart(_, lo, hi int) {
 	p, g, m, v := t.e.p[lo:hi], t.e.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
 	gs, lr, bc2 := T(t.gscale), T(t.lrT), T(t.bc2)
 	for i := range p {

@@ -1,0 +1,112 @@
+// Package kernel holds the float32 matrix product at the heart of training:
+// a register-blocked 6×16 AVX2/FMA micro-kernel in assembly, with a pure-Go
+// fallback on other machines.
+package kernel
+
+// Block sizes of the micro-kernel: MR rows × NR columns of the output.
+const (
+	MR = 6
+	NR = 16
+)
+
+// Scratch holds the padding buffers of one goroutine.
+type Scratch struct{ a, b, c []float32 }
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// PackedLen returns the length of the packed form of an n×p matrix.
+func PackedLen(n, p int) int { return (p + NR - 1) / NR * NR * n }
+
+// Pack writes b (n×p row-major, or p×n if trans, read as its transpose) to
+// dst as column panels of NR columns, each n×NR row-major and contiguous,
+// the last padded with zeros.
+func Pack(dst, b []float32, n, p int, trans bool) {
+	panels := (p + NR - 1) / NR
+	dst = dst[:panels*n*NR]
+	for q := 0; q < panels; q++ {
+		j0 := q * NR
+		w := min(NR, p-j0)
+		panel := dst[q*n*NR : (q+1)*n*NR]
+		if !trans {
+			for k := 0; k < n; k++ {
+				row := panel[k*NR : (k+1)*NR]
+				copy(row, b[k*p+j0:k*p+j0+w])
+				clear(row[w:])
+			}
+			continue
+		}
+		if w < NR {
+			clear(panel)
+		}
+		for j := 0; j < w; j++ {
+			col := b[(j0+j)*n : (j0+j+1)*n]
+			for k, v := range col {
+				panel[k*NR+j] = v
+			}
+		}
+	}
+}
+
+// Gemm sets c (m×p) = a (m×n) · B, all row-major, where bp is B (n×p)
+// packed by Pack, on the calling goroutine. Every output element is the same
+// chain of fused multiply-adds over k = 0..n-1 from zero, whatever m and the
+// element's position, so any partition of the rows among goroutines gives
+// the same bits.
+func Gemm(c, a, bp []float32, m, n, p int, s *Scratch) {
+	if m == 0 || p == 0 {
+		return
+	}
+	if n == 0 {
+		clear(c[:m*p])
+		return
+	}
+	_ = c[m*p-1]
+	_ = a[m*n-1]
+	_ = bp[PackedLen(n, p)-1]
+	if !useAsm {
+		gemmGo(c, a, bp, m, n, p)
+		return
+	}
+	pFull := p - p%NR
+	s.c = grow(s.c, MR*NR)
+	for i := 0; i < m; i += MR {
+		rows := min(MR, m-i)
+		ab := a[i*n:]
+		if rows < MR { // pad the last rows of a to a full block
+			s.a = grow(s.a, MR*n)
+			copy(s.a, a[i*n:m*n])
+			clear(s.a[rows*n:])
+			ab = s.a
+		}
+		for j := 0; j < p; j += NR {
+			bj := bp[j*n:]
+			if rows == MR && j < pFull {
+				kern6x16(&ab[0], n, &bj[0], NR, &c[i*p+j], p, n)
+				continue
+			}
+			kern6x16(&ab[0], n, &bj[0], NR, &s.c[0], NR, n)
+			w := min(NR, p-j)
+			for r := 0; r < rows; r++ {
+				copy(c[(i+r)*p+j:(i+r)*p+j+w], s.c[r*NR:r*NR+w])
+			}
+		}
+	}
+}
+
+func gemmGo(c, a, bp []float32, m, n, p int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < p; j++ {
+			panel := bp[j/NR*NR*n:]
+			var acc float32
+			for k := 0; k < n; k++ {
+				acc += a[i*n+k] * panel[k*NR+j%NR]
+			}
+			c[i*p+j] = acc
+		}
+	}
+}
