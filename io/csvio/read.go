@@ -614,13 +614,13 @@ func configure(pl *plan, cfg *config, s *sampleData) ([]string, error) {
 	}
 	type offence struct {
 		field, line int
-		err         error
+		value       string
 	}
 	var nonNum []offence
 	for _, i := range order {
 		for r, rec := range s.recs {
 			if _, err := pl.value([]byte(rec[i])); errors.Is(err, ErrNotNumber) {
-				nonNum = append(nonNum, offence{i, s.lines[r], err})
+				nonNum = append(nonNum, offence{i, s.lines[r], rec[i]})
 				break
 			}
 		}
@@ -633,8 +633,12 @@ func configure(pl *plan, cfg *config, s *sampleData) ([]string, error) {
 		}
 		if cfg.nonNumeric == RefuseNonNumeric || len(cfg.columns) > 0 {
 			o := nonNum[0]
-			return nil, bad(o.field, o.line, fmt.Errorf("%w; non-numeric columns: %s (leave them out with WithColumns or WithNonNumeric(SkipNonNumeric))",
-				o.err, quoteList(cols)))
+			v := short([]byte(o.value))
+			if pl.dec == ',' && strings.Contains(o.value, ".") {
+				return nil, bad(o.field, o.line, fmt.Errorf("parse %s: %w; with a decimal comma, '.' is not accepted (thousands separators are not supported)", v, ErrNotNumber))
+			}
+			return nil, bad(o.field, o.line, fmt.Errorf("parse %s: %w; non-numeric columns: %s; leave them out with WithColumns or WithNonNumeric(SkipNonNumeric), or if %s marks a missing value, add it with WithMissing",
+				v, ErrNotNumber, quoteList(cols), v))
 		}
 		for _, o := range nonNum {
 			skip[o.field] = true
