@@ -56,3 +56,13 @@ func BenchmarkStep(b *testing.B) {
 		}
 	}
 }
+
+func TestThroughput(t *testing.T) {
+	w, err := Throughput(t.Context(), 10, 4, 16, 2, 64, 640, 2)
+	if err != nil || !(w > 0) {
+		t.Fatalf("Throughput = %v, %v", w, err)
+	}
+	if _, err := Throughput(t.Context(), 10, 4, 16, 2, 64, 10, 2); err == nil {
+		t.Error("no error for fewer windows than a batch")
+	}
+}

@@ -112,7 +112,7 @@ type engine[T float] struct {
 
 	// the current job of mulPart and colsumPart
 	jc, ja, jb, jbias, jh []T
-	jm, jn, jp            int
+	jm, jn, jp, jrs, jks  int
 	jwide, jpacked        bool
 	jepi                  epilogue
 	jact                  Activation
@@ -186,14 +186,13 @@ func (e *engine[T]) loadRange(d Data, lo, hi int, idx []int) {
 // mul sets c (m×p) = A·B, with A = a (m×n) or aᵀ (a n×m) and B = b (n×p)
 // or bᵀ (b p×n), then applies the epilogue row by row.
 func (e *engine[T]) mul(c, a []T, transA bool, b []T, transB bool, m, n, p int, ep epilogue, bias []T, h []T) {
-	if transA {
-		e.sa = grow(e.sa, m*n)
-		transpose(e.sa, a[:m*n], n, m)
-		a = e.sa
-	}
-	e.jc, e.ja, e.jm, e.jn, e.jp = c[:m*p], a[:m*n], m, n, p
-	e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
 	if e.f32 {
+		e.jc, e.ja, e.jm, e.jn, e.jp = c[:m*p], a[:m*n], m, n, p
+		e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
+		e.jrs, e.jks = n, 1
+		if transA {
+			e.jrs, e.jks = 1, m
+		}
 		e.sb = grow(e.sb, kernel.PackedLen(n, p))
 		kernel.Pack(any(e.sb).([]float32), any(b).([]float32)[:n*p], n, p, transB)
 		e.jb, e.jpacked = e.sb, true
@@ -201,6 +200,13 @@ func (e *engine[T]) mul(c, a []T, transA bool, b []T, transB bool, m, n, p int, 
 		e.jc, e.ja, e.jb, e.jbias, e.jh = nil, nil, nil, nil, nil
 		return
 	}
+	if transA {
+		e.sa = grow(e.sa, m*n)
+		transpose(e.sa, a[:m*n], n, m)
+		a = e.sa
+	}
+	e.jc, e.ja, e.jm, e.jn, e.jp = c[:m*p], a[:m*n], m, n, p
+	e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
 	e.jpacked = false
 	wide := p >= wideMin
 	if wide && transB {
@@ -224,7 +230,7 @@ func (e *engine[T]) mulPart(w, lo, hi int) {
 	}
 	c := e.jc[lo*p : hi*p]
 	if e.jpacked {
-		kernel.Gemm(any(c).([]float32), any(e.ja[lo*n:hi*n]).([]float32), any(e.jb).([]float32), hi-lo, n, p, &e.ks[w])
+		kernel.Gemm(any(c).([]float32), any(e.ja[lo*e.jrs:]).([]float32), any(e.jb).([]float32), hi-lo, n, p, e.jrs, e.jks, &e.ks[w])
 	} else if e.jwide {
 		gemmRows(c, e.ja[lo*n:hi*n], e.jb, n, p)
 	} else {

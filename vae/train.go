@@ -68,11 +68,8 @@ func (t *trainer[T]) close() { t.e.pool.close() }
 func (t *trainer[T]) normPart(_, lo, hi int) {
 	g := t.e.g
 	for b := lo; b < hi; b++ {
-		var s float64
-		for _, v := range g[b*normBlock : min(len(g), (b+1)*normBlock)] {
-			s += float64(v) * float64(v)
-		}
-		t.blocks[b] = s
+		blk := g[b*normBlock : min(len(g), (b+1)*normBlock)]
+		t.blocks[b] = float64(dot(blk, blk))
 	}
 }
 

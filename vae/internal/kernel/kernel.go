@@ -52,12 +52,14 @@ func Pack(dst, b []float32, n, p int, trans bool) {
 	}
 }
 
-// Gemm sets c (m×p) = a (m×n) · B, all row-major, where bp is B (n×p)
-// packed by Pack, on the calling goroutine. Every output element is the same
-// chain of fused multiply-adds over k = 0..n-1 from zero, whatever m and the
+// Gemm sets c (m×p) = A · B on the calling goroutine, where A (m×n) has
+// element (i, k) at a[i*rs + k*ks] (rs = n, ks = 1 for row-major A; rs = 1,
+// ks = m' for the transpose of a row-major n×m' matrix) and bp is B (n×p)
+// packed by Pack; c is row-major. Every output element is the same chain of
+// fused multiply-adds over k = 0..n-1 from zero, whatever m and the
 // element's position, so any partition of the rows among goroutines gives
 // the same bits.
-func Gemm(c, a, bp []float32, m, n, p int, s *Scratch) {
+func Gemm(c, a, bp []float32, m, n, p, rs, ks int, s *Scratch) {
 	if m == 0 || p == 0 {
 		return
 	}
@@ -66,30 +68,34 @@ func Gemm(c, a, bp []float32, m, n, p int, s *Scratch) {
 		return
 	}
 	_ = c[m*p-1]
-	_ = a[m*n-1]
+	_ = a[(m-1)*rs+(n-1)*ks]
 	_ = bp[PackedLen(n, p)-1]
 	if !useAsm {
-		gemmGo(c, a, bp, m, n, p)
+		gemmGo(c, a, bp, m, n, p, rs, ks)
 		return
 	}
 	pFull := p - p%NR
 	s.c = grow(s.c, MR*NR)
 	for i := 0; i < m; i += MR {
 		rows := min(MR, m-i)
-		ab := a[i*n:]
-		if rows < MR { // pad the last rows of a to a full block
+		ab, ars, aks := a[i*rs:], rs, ks
+		if rows < MR { // pad the last rows of A to a full row-major block
 			s.a = grow(s.a, MR*n)
-			copy(s.a, a[i*n:m*n])
-			clear(s.a[rows*n:])
-			ab = s.a
+			clear(s.a)
+			for r := 0; r < rows; r++ {
+				for k := 0; k < n; k++ {
+					s.a[r*n+k] = a[(i+r)*rs+k*ks]
+				}
+			}
+			ab, ars, aks = s.a, n, 1
 		}
 		for j := 0; j < p; j += NR {
 			bj := bp[j*n:]
 			if rows == MR && j < pFull {
-				kern6x16(&ab[0], n, &bj[0], NR, &c[i*p+j], p, n)
+				kern6x16(&ab[0], ars, &bj[0], NR, &c[i*p+j], p, n, aks)
 				continue
 			}
-			kern6x16(&ab[0], n, &bj[0], NR, &s.c[0], NR, n)
+			kern6x16(&ab[0], ars, &bj[0], NR, &s.c[0], NR, n, aks)
 			w := min(NR, p-j)
 			for r := 0; r < rows; r++ {
 				copy(c[(i+r)*p+j:(i+r)*p+j+w], s.c[r*NR:r*NR+w])
@@ -98,13 +104,13 @@ func Gemm(c, a, bp []float32, m, n, p int, s *Scratch) {
 	}
 }
 
-func gemmGo(c, a, bp []float32, m, n, p int) {
+func gemmGo(c, a, bp []float32, m, n, p, rs, ks int) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < p; j++ {
 			panel := bp[j/NR*NR*n:]
 			var acc float32
 			for k := 0; k < n; k++ {
-				acc += a[i*n+k] * panel[k*NR+j%NR]
+				acc += a[i*rs+k*ks] * panel[k*NR+j%NR]
 			}
 			c[i*p+j] = acc
 		}

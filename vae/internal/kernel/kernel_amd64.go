@@ -5,7 +5,8 @@ import "golang.org/x/sys/cpu"
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // kern6x16 sets the 6×16 block at c (row stride ldc) to the product of the
-// 6×n block at a (row stride lda) and the n×16 block at b (row stride ldb).
+// 6×n block at a (element (i, k) at a[i*lda + k*ka]) and the n×16 block at b
+// (row stride ldb).
 //
 //go:noescape
-func kern6x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, n int)
+func kern6x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, n int, ka int)

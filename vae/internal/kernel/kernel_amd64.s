@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func kern6x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, n int)
-TEXT ·kern6x16(SB), NOSPLIT, $0-56
+// func kern6x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, n int, ka int)
+TEXT ·kern6x16(SB), NOSPLIT, $0-64
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), R8
 	SHLQ $2, R8
@@ -12,6 +12,8 @@ TEXT ·kern6x16(SB), NOSPLIT, $0-56
 	MOVQ ldc+40(FP), R10
 	SHLQ $2, R10
 	MOVQ n+48(FP), CX
+	MOVQ ka+56(FP), R12
+	SHLQ $2, R12
 	LEAQ (R8)(R8*2), R11 // 3 rows
 	LEAQ (SI)(R8*4), BX  // row 4
 
@@ -49,8 +51,8 @@ loop:
 	VBROADCASTSS (BX)(R8*1), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $4, SI
-	ADDQ $4, BX
+	ADDQ R12, SI
+	ADDQ R12, BX
 	ADDQ R9, DI
 	DECQ CX
 	JNZ  loop

@@ -37,7 +37,7 @@ func TestGemm(t *testing.T) {
 		}
 		bp := make([]float32, PackedLen(n, p))
 		Pack(bp, b, n, p, false)
-		Gemm(c, a, bp, m, n, p, &s)
+		Gemm(c, a, bp, m, n, p, n, 1, &s)
 		bt := make([]float32, n*p)
 		for k := 0; k < n; k++ {
 			for j := 0; j < p; j++ {
@@ -62,10 +62,24 @@ func TestGemm(t *testing.T) {
 				}
 			}
 		}
+		// A given as the transpose of a row-major n×m matrix gives the same bits
+		at := make([]float32, m*n)
+		for i := 0; i < m; i++ {
+			for k := 0; k < n; k++ {
+				at[k*m+i] = a[i*n+k]
+			}
+		}
+		ct := make([]float32, m*p)
+		Gemm(ct, at, bp, m, n, p, 1, m, &s)
+		for i := range ct {
+			if ct[i] != c[i] {
+				t.Fatalf("%dx%dx%d: transposed A differs at %d: %g vs %g", m, n, p, i, ct[i], c[i])
+			}
+		}
 		// a row computed alone gives the same bits
 		if m > 1 {
 			one := make([]float32, p)
-			Gemm(one, a[(m-1)*n:], bp, 1, n, p, &s)
+			Gemm(one, a[(m-1)*n:], bp, 1, n, p, n, 1, &s)
 			for j := range one {
 				if one[j] != c[(m-1)*p+j] {
 					t.Fatalf("%dx%dx%d: last row alone differs at %d", m, n, p, j)
@@ -85,7 +99,7 @@ func BenchmarkGemm(b *testing.B) {
 			Pack(yp, y, n, p, false)
 			cpu0 := cpuTime()
 			for b.Loop() {
-				Gemm(z, x, yp, m, n, p, &s)
+				Gemm(z, x, yp, m, n, p, n, 1, &s)
 			}
 			b.ReportMetric(float64(2*m*n*p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			// CPU time is less disturbed than wall time on a shared machine.
