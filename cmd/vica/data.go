@@ -25,6 +25,7 @@ type dataFlags struct {
 	decimal    string
 	missing    string
 	skipText   bool
+	dateFormat string
 }
 
 func (d *dataFlags) register(c *cobra.Command) {
@@ -36,6 +37,7 @@ func (d *dataFlags) register(c *cobra.Command) {
 	fs.StringVar(&d.delimiter, "delimiter", "", `CSV field delimiter: ",", ";", "tab" (default: detected)`)
 	fs.StringVar(&d.decimal, "decimal", "", `CSV decimal mark: "." or "," (default: detected; "," only with ";" or tab delimiters)`)
 	fs.StringVar(&d.missing, "missing", "error", "missing values: error (stop and say where), drop (rows), interpolate (linear), ffill (forward fill)")
+	fs.StringVar(&d.dateFormat, "date-format", "auto", "CSV dates: auto, yyyy-mm-dd, dd/mm/yyyy or mm/dd/yyyy (auto refuses to guess between the last two)")
 	fs.BoolVar(&d.skipText, "skip-non-numeric", false, "skip non-numeric columns with a warning instead of failing")
 }
 
@@ -178,6 +180,17 @@ func (d *dataFlags) csvOptions(nums []float64, tokens []string) ([]csvio.Option,
 		opts = append(opts, csvio.WithDecimalComma(true))
 	default:
 		return nil, usagef(`--decimal %q: want "." or ","`, d.decimal)
+	}
+	switch d.dateFormat {
+	case "", "auto":
+	case "yyyy-mm-dd", "iso":
+		opts = append(opts, csvio.WithDateFormat(csvio.DateISO))
+	case "dd/mm/yyyy", "dmy":
+		opts = append(opts, csvio.WithDateFormat(csvio.DateDMY))
+	case "mm/dd/yyyy", "mdy":
+		opts = append(opts, csvio.WithDateFormat(csvio.DateMDY))
+	default:
+		return nil, usagef("--date-format %q: want auto, yyyy-mm-dd, dd/mm/yyyy or mm/dd/yyyy", d.dateFormat)
 	}
 	if len(tokens) > 0 {
 		opts = append(opts, csvio.WithMissing(append(append([]string(nil), csvio.DefaultMissing...), tokens...)...))

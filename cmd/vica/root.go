@@ -47,7 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "vica: %v\n", err)
+	fmt.Fprintf(stderr, "vica: %s\n", flagHints.Replace(err.Error()))
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		return exitUsage
@@ -57,6 +57,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	return exitFailure
 }
+
+// flagHints turns the library's advice, which names Go options, into the
+// command-line flags that do the same.
+var flagHints = strings.NewReplacer(
+	"WithNonNumeric(SkipNonNumeric)", "--skip-non-numeric",
+	"WithMissing", "--na",
+	"WithSentinel", "--na",
+	"WithColumns", "--columns or --exclude",
+	"WithNoTimeColumn", "--time-column none",
+	"WithTimeColumn", "--time-column",
+	"WithDateFormat", "--date-format",
+	"WithDecimalComma", "--decimal",
+	"WithDelimiter", "--delimiter",
+)
 
 // isCobraUsage recognises the errors cobra returns for unknown commands and
 // argument-count mistakes, which carry no type of their own.
