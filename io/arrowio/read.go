@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -119,7 +120,7 @@ func Read(r io.Reader, opts *ReadOptions) (fr *timeseries.Frame, info *Info, err
 		}
 		return readSeekable("", io.NewSectionReader(rs, cur, end-cur), end-cur, opts)
 	}
-	br := bufio.NewReaderSize(r, 1<<16)
+	br := bufio.NewReaderSize(r, streamBuffer)
 	head, err := br.Peek(len(magicFile))
 	if err != nil && err != io.EOF {
 		return nil, nil, &Error{Op: "read", Err: err}
@@ -190,17 +191,32 @@ func readSeekable(name string, r readAtSeeker, size int64, opts *ReadOptions) (*
 	return nil, nil, &Error{Op: "read", File: name, Err: fmt.Errorf("%w: content is neither Arrow IPC nor Parquet", ErrFormat)}
 }
 
-// ipcLimits bound the sizes a corrupt length field may ask for: no message
-// can be larger than the file. Unknown sizes keep arrow-go's defaults.
+// Limits on IPC messages read from a stream of unknown size.
+const (
+	maxStreamMetadata = 64 << 20 // arrow-go's default
+	maxStreamBody     = 1 << 30  // 1 GiB: ten million rows of a dozen float64 channels
+)
+
+// ipcLimits bound the sizes a corrupt length field may ask arrow-go to
+// allocate (an allocation the size of the address space is a fatal error,
+// not a recoverable panic): no message can be larger than the file. For
+// a stream of unknown size a message body may be at most 1 GiB.
 func ipcLimits(size int64) []ipc.Option {
 	if size <= 0 {
-		return nil
+		return []ipc.Option{ipc.WithMetadataSizeLimit(maxStreamMetadata), ipc.WithBodySizeLimit(maxStreamBody)}
 	}
 	return []ipc.Option{ipc.WithMetadataSizeLimit(size), ipc.WithBodySizeLimit(size)}
 }
 
 func readFile(name string, r readAtSeeker, size int64, opts *ReadOptions) (*timeseries.Frame, *Info, error) {
 	d := newDecoder(name, FormatFile, opts)
+	readAt := func(p []byte, off int64) error {
+		_, err := r.ReadAt(p, off)
+		return err
+	}
+	if err := checkFooter(readAt, size); err != nil {
+		return nil, nil, d.fail(corrupt(err))
+	}
 	rdr, err := ipc.NewFileReader(r, ipcLimits(size)...)
 	if err != nil {
 		return nil, nil, d.fail(corrupt(err))
@@ -241,13 +257,49 @@ func (t *tailReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// streamBuffer is the read buffer of a stream; it also bounds the size
+// of a schema message that checkStreamSchema can inspect.
+const streamBuffer = 1 << 20
+
+// checkStreamSchema inspects the schema message at the start of a stream
+// (see checkSchema) without consuming it.
+func checkStreamSchema(br *bufio.Reader) error {
+	head, _ := br.Peek(8)
+	if len(head) < 8 {
+		return nil // arrow-go reports short streams
+	}
+	n, skip := int(int32(binary.LittleEndian.Uint32(head))), 4
+	if n == -1 { // continuation marker, then the length
+		n, skip = int(int32(binary.LittleEndian.Uint32(head[4:]))), 8
+	}
+	if n <= 0 || n+skip > br.Size() {
+		return nil
+	}
+	msg, _ := br.Peek(skip + n)
+	if len(msg) < skip+n {
+		return nil
+	}
+	return checkMessage(fb(msg[skip:]))
+}
+
 // endOfStream is the 8-byte end-of-stream marker: continuation, length 0.
 var endOfStream = [8]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
 
 func readStream(name string, r io.Reader, size int64, opts *ReadOptions) (*timeseries.Frame, *Info, error) {
 	d := newDecoder(name, FormatStream, opts)
-	tr := &tailReader{r: r}
-	rdr, err := ipc.NewReader(tr, ipcLimits(size)...)
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < streamBuffer {
+		br = bufio.NewReaderSize(r, streamBuffer)
+	}
+	if err := checkStreamSchema(br); err != nil {
+		return nil, nil, d.fail(corrupt(err))
+	}
+	tr := &tailReader{r: br}
+	// ipc.NewReader does not pass its size limits on to its message
+	// reader (arrow-go v18.8.0); building the message reader ourselves
+	// makes them apply.
+	limits := ipcLimits(size)
+	rdr, err := ipc.NewReaderFromMessageReader(ipc.NewMessageReader(tr, limits...), limits...)
 	if err != nil {
 		if tr.n == 0 {
 			return nil, nil, d.fail(ErrEmptyFile)
