@@ -1,7 +1,9 @@
 package vae
 
 import (
-	"sync"
+	"runtime"
+	"sync/atomic"
+	"time"
 
 	"github.com/viterin/vek"
 	"github.com/viterin/vek/vek32"
@@ -9,64 +11,147 @@ import (
 
 type float interface{ ~float32 | ~float64 }
 
-// pool runs a function over a partition of [0, total) on a fixed set of
-// goroutines. Partitions depend only on the worker count, and every caller
-// partitions output elements, so results do not depend on the partition.
-// The function values it runs are bound once, so running allocates nothing.
+// pool runs a function on a fixed set of goroutines, one call per worker,
+// and waits for all of them. Waiting spins for a short while before
+// parking, so that the dozen or so hand-overs of a training step cost
+// microseconds rather than the tens of microseconds (or, on a loaded
+// machine, milliseconds) of waking a parked goroutine's thread. The
+// function values it runs are bound once, so running allocates nothing.
+//
+// Callers give each worker a fixed part of the work, depending only on the
+// worker count, and every part computes its own output elements in an
+// order of its own, so results do not depend on the partition.
 type pool struct {
-	n     int
-	start []chan struct{}
-	wg    sync.WaitGroup
-	fn    func(w, lo, hi int)
-	total int
+	n    int
+	spin bool // spinning only helps when every worker has a CPU of its own
+	fn   func(w int)
+	gen  atomic.Uint32 // incremented to start a job
+	left atomic.Int32  // workers still running the current job
+	quit bool
+
+	parked   []atomic.Bool // worker w is parked (or about to) on wake[w]
+	wake     []chan struct{}
+	seen     []uint32      // the last job worker w started
+	started  []func() bool // worker w has a new job (bound once)
+	mainPark atomic.Bool
+	mainWake chan struct{}
+	doneFn   func() bool
 }
+
+// spinTime bounds the spinning of a waiting goroutine before it parks: long
+// enough to cover the serial sections between the parallel parts of a
+// training step, short enough to waste little between epochs.
+const spinTime = 50 * time.Microsecond
 
 func newPool(n int) *pool {
 	p := &pool{n: max(1, n)}
-	p.start = make([]chan struct{}, p.n)
+	p.spin = runtime.GOMAXPROCS(0) >= p.n
+	p.parked = make([]atomic.Bool, p.n)
+	p.wake = make([]chan struct{}, p.n)
+	p.seen = make([]uint32, p.n)
+	p.started = make([]func() bool, p.n)
+	p.mainWake = make(chan struct{}, 1)
+	p.doneFn = func() bool { return p.left.Load() == 0 }
 	for w := 1; w < p.n; w++ {
-		p.start[w] = make(chan struct{}, 1)
+		p.started[w] = func() bool { return p.gen.Load() != p.seen[w] }
+		p.wake[w] = make(chan struct{}, 1)
 		go p.worker(w)
 	}
 	return p
 }
 
-func (p *pool) part(w int) (lo, hi int) {
-	return w * p.total / p.n, (w + 1) * p.total / p.n
+// park blocks on ch after announcing it in flag, unless ready() turns true
+// meanwhile. The waker makes ready() true and then, if it can clear flag,
+// sends on ch.
+func park(flag *atomic.Bool, ch chan struct{}, ready func() bool) {
+	flag.Store(true)
+	if ready() && flag.CompareAndSwap(true, false) {
+		return
+	}
+	<-ch
+}
+
+func unpark(flag *atomic.Bool, ch chan struct{}) {
+	if flag.CompareAndSwap(true, false) {
+		ch <- struct{}{}
+	}
 }
 
 func (p *pool) worker(w int) {
-	for range p.start[w] {
-		lo, hi := p.part(w)
-		if lo < hi {
-			p.fn(w, lo, hi)
+	for {
+		if !p.spinUntil(p.started[w]) {
+			park(&p.parked[w], p.wake[w], p.started[w])
 		}
-		p.wg.Done()
+		p.seen[w] = p.gen.Load()
+		if p.quit {
+			return
+		}
+		p.fn(w)
+		if p.left.Add(-1) == 0 {
+			unpark(&p.mainPark, p.mainWake)
+		}
 	}
 }
 
-// run calls fn(w, lo, hi) on disjoint ranges covering [0, total), w being
-// the worker's number in [0, n), and waits.
-func (p *pool) run(total int, fn func(w, lo, hi int)) {
-	if p.n == 1 || total < 2 {
-		fn(0, 0, total)
+// spinUntil spins until ready() or spinTime has passed, and reports ready().
+func (p *pool) spinUntil(ready func() bool) bool {
+	if ready() {
+		return true
+	}
+	if !p.spin {
+		return false
+	}
+	var t0 time.Time
+	for i := 0; ; i++ {
+		if ready() {
+			return true
+		}
+		if i%64 == 0 {
+			if i == 0 {
+				t0 = time.Now()
+			} else if time.Since(t0) > spinTime {
+				return false
+			}
+		}
+	}
+}
+
+// each calls fn(w) for every worker w in [0, n), fn(0) on the calling
+// goroutine, and waits for all.
+func (p *pool) each(fn func(w int)) {
+	if p.n == 1 {
+		fn(0)
 		return
 	}
-	p.fn, p.total = fn, total
-	p.wg.Add(p.n - 1)
+	p.fn = fn
+	p.left.Store(int32(p.n - 1))
+	p.gen.Add(1)
 	for w := 1; w < p.n; w++ {
-		p.start[w] <- struct{}{}
+		unpark(&p.parked[w], p.wake[w])
 	}
-	if lo, hi := p.part(0); lo < hi {
-		fn(0, lo, hi)
+	fn(0)
+	if !p.spinUntil(p.doneFn) {
+		park(&p.mainPark, p.mainWake, p.doneFn)
 	}
-	p.wg.Wait()
 	p.fn = nil
 }
 
+// split returns worker w's part of [0, total) in blocks of blk.
+func (p *pool) split(w, total, blk int) (lo, hi int) {
+	nb := (total + blk - 1) / blk
+	return min(total, w*nb/p.n*blk), min(total, (w+1)*nb/p.n*blk)
+}
+
 func (p *pool) close() {
+	if p.n == 1 || p.quit {
+		return
+	}
+	p.fn = func(int) {}
+	p.quit = true
+	p.left.Store(int32(p.n - 1))
+	p.gen.Add(1)
 	for w := 1; w < p.n; w++ {
-		close(p.start[w])
+		unpark(&p.parked[w], p.wake[w])
 	}
 }
 

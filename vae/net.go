@@ -75,7 +75,7 @@ func initParams(l *layout, rng *rand.Rand) []float64 {
 
 const (
 	log2Pi  = 1.8378770664093453 // log(2π)
-	wideMin = 64                 // output widths from which gemm beats dot products
+	wideMin = 64                 // output widths from which gemm beats dot products (float64)
 )
 
 type epilogue int
@@ -87,9 +87,69 @@ const (
 	epiDeriv            // c *= act'(h), h the layer output
 )
 
+// net holds the buffers of one network, the encoder or the decoder.
+type net[T float] struct {
+	layers []linear
+	in     []T   // input rows (x or z)
+	rows   int   // rows in the current pass: n (encoder) or L·n (decoder)
+	outs   [][]T // layer outputs
+	dA     [][]T // gradient of the loss with respect to each layer's x W + b
+	dAp    [][]T // dA packed as the B operand of dW = inᵀ·dA (float32)
+	fwd    [][]T // W packed (float32)
+	bwd    [][]T // Wᵀ packed (float32; nil for the encoder's first layer)
+	wT     [][]T // Wᵀ row-major (float64)
+}
+
+// task kinds: the parts of the preparation and gradient-reduction phases.
+const (
+	taskEps   = iota // draw the noise (on one goroutine, in a fixed order)
+	taskPack         // pack panels lo..hi of W
+	taskPackT        // pack panels lo..hi of Wᵀ
+	taskTrans        // Wᵀ (float64)
+	taskDW           // rows lo..hi of dW = inᵀ·dA
+	taskDB           // columns lo..hi of db = column sums of dA
+	taskObs          // observation log-variance gradient
+	taskPrior        // prior log-variance gradient
+)
+
+type task struct {
+	kind, net, l, lo, hi int
+	cost                 float64
+}
+
+// cut splits tasks into workers parts of about equal cost: worker w runs
+// tasks[c[w]:c[w+1]].
+func cut(tasks []task, workers int) []int {
+	var total float64
+	for _, t := range tasks {
+		total += t.cost
+	}
+	c := make([]int, workers+1)
+	var acc float64
+	w := 1
+	for i, t := range tasks {
+		for w < workers && acc >= total*float64(w)/float64(workers) {
+			c[w] = i
+			w++
+		}
+		acc += t.cost
+	}
+	for ; w <= workers; w++ {
+		c[w] = len(tasks)
+	}
+	return c
+}
+
 // engine holds a network's parameters and the buffers for minibatches of
 // up to cap rows with L samples each. It is used by one goroutine at a time;
-// its pool parallelises the products inside.
+// its pool parallelises a step in four phases with a hand-over between
+// them: preparing the weights (packing) and drawing the noise; running each
+// worker's rows through the whole encoder, sampling, decoder, loss and
+// backward pass (no hand-over between layers, as rows are independent);
+// the weight gradients, which sum over all rows (each worker computes its
+// own gradient elements over all rows, in row order); and the sums of the
+// losses. Every element is computed the same way whatever the number of
+// workers, so results are too.
 type engine[T float] struct {
 	s        *Settings
 	dim, inE int
@@ -99,57 +159,133 @@ type engine[T float] struct {
 	cap, L   int
 	n        int // rows loaded
 
-	x        []T   // n × inE (data then one-hot segment)
-	seg      []int // n labels (zeros without segments)
-	enc, dec [][]T // layer outputs: n × out and L·n × out
-	eps, z   []T   // L·n × K
-	dz       []T   // L·n × K
-	dE       []T   // n × 2K
-	d1, d2   []T   // gradient ping-pong buffers
-	sa, sb   []T   // transposition scratch
-	lvx, ivx []T   // per input dimension observation log-variance and its exp(-·)
-	gobs     []float64
+	x      []T   // n × inE (data then one-hot segment)
+	seg    []int // n labels (zeros without segments)
+	nets   [2]net[T]
+	eps, z []T // L·n × K
+	dz     []T // L·n × K
+	lvx    []T // per input dimension observation log-variance
+	ivx    []T // and its exp(-·)
 
-	// the current job of mulPart and colsumPart
-	jc, ja, jb, jbias, jh []T
-	jm, jn, jp, jrs, jks  int
-	jwide, jpacked        bool
-	jepi                  epilogue
-	jact                  Activation
-	mulFn, colsumFn       func(w, lo, hi int)
-	ks                    []kernel.Scratch // per worker
-	f32                   bool             // T is float32: use the kernel package
+	recRow  []float64 // L·n reconstruction terms
+	klTerm  []float64 // n × K KL terms
+	q       []T       // L·n × dim squared standardised residuals (learned observation variance)
+	priTerm []T       // n × K prior gradient terms (segment prior)
+	gobs    []float64 // dim
+
+	prepTasks, gradTasks []task
+	prepCut, gradCut     []int
+	ks                   []kernel.Scratch // per worker
+	sa, sb               [][]T            // per worker transposition scratch (float64)
+	f32                  bool             // T is float32: use the kernel package
+
+	// the current step
+	jL                    int
+	jbeta                 float64
+	jgrad                 bool
+	jrng                  *rand.Rand
+	prepFn, rowsFn, redFn func(w int)
 }
 
 func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool, capRows, L int) *engine[T] {
 	e := &engine[T]{s: s, dim: dim, inE: encIn(s, dim), lay: lay, p: params, pool: pl, cap: capRows, L: L}
 	e.g = make([]T, len(params))
 	K := s.Latent
+	_, e.f32 = any(e.p).([]float32)
 	e.x = make([]T, capRows*e.inE)
 	e.seg = make([]int, capRows)
-	maxW := max(e.inE, 2*K, dim)
-	for _, ln := range lay.enc {
-		e.enc = append(e.enc, make([]T, capRows*ln.out))
-		maxW = max(maxW, ln.out)
-	}
-	for _, ln := range lay.dec {
-		e.dec = append(e.dec, make([]T, L*capRows*ln.out))
-		maxW = max(maxW, ln.out)
-	}
 	e.eps = make([]T, L*capRows*K)
 	e.z = make([]T, L*capRows*K)
 	e.dz = make([]T, L*capRows*K)
-	e.dE = make([]T, capRows*2*K)
-	e.d1 = make([]T, L*capRows*maxW)
-	e.d2 = make([]T, L*capRows*maxW)
+	e.nets[0].layers, e.nets[0].in = lay.enc, e.x
+	e.nets[1].layers, e.nets[1].in = lay.dec, e.z
+	for k := range e.nets {
+		nt := &e.nets[k]
+		rows := capRows
+		if k == 1 {
+			rows = L * capRows
+		}
+		for l, ln := range nt.layers {
+			nt.outs = append(nt.outs, make([]T, rows*ln.out))
+			nt.dA = append(nt.dA, make([]T, rows*ln.out))
+			if e.f32 {
+				nt.dAp = append(nt.dAp, make([]T, kernel.PackedLen(rows, ln.out)))
+				nt.fwd = append(nt.fwd, make([]T, kernel.PackedLen(ln.in, ln.out)))
+				var b []T
+				if k == 1 || l > 0 {
+					b = make([]T, kernel.PackedLen(ln.out, ln.in))
+				}
+				nt.bwd = append(nt.bwd, b)
+			} else {
+				nt.wT = append(nt.wT, make([]T, ln.in*ln.out))
+			}
+		}
+	}
 	e.lvx = make([]T, dim)
 	e.ivx = make([]T, dim)
-	e.gobs = make([]float64, dim)
+	e.recRow = make([]float64, L*capRows)
+	e.klTerm = make([]float64, capRows*K)
+	if lay.obs >= 0 {
+		e.q = make([]T, L*capRows*dim)
+		e.gobs = make([]float64, dim)
+	}
+	if lay.prior >= 0 {
+		e.priTerm = make([]T, capRows*K)
+	}
 	e.ks = make([]kernel.Scratch, pl.n)
-	_, e.f32 = any(e.p).([]float32)
-	e.mulFn = e.mulPart
-	e.colsumFn = e.colsumPart
+	e.sa = make([][]T, pl.n)
+	e.sb = make([][]T, pl.n)
+	e.planTasks()
+	e.prepFn, e.rowsFn, e.redFn = e.prepPart, e.rowsPart, e.redPart
 	return e
+}
+
+// planTasks lists the tasks of the preparation and gradient phases with
+// their rough costs and splits them among the workers.
+func (e *engine[T]) planTasks() {
+	// drawing a normal deviate costs about as much as packing 20 values
+	const epsCost = 20
+	e.prepTasks = append(e.prepTasks[:0], task{kind: taskEps, cost: epsCost * float64(e.L*e.cap*e.s.Latent)})
+	for k := range e.nets {
+		rows := float64(e.cap)
+		if k == 1 {
+			rows *= float64(e.L)
+		}
+		for l, ln := range e.nets[k].layers {
+			if !e.f32 {
+				e.prepTasks = append(e.prepTasks, task{kind: taskTrans, net: k, l: l, cost: float64(ln.in * ln.out)})
+				e.gradTasks = append(e.gradTasks, task{kind: taskDW, net: k, l: l, lo: 0, hi: ln.in, cost: rows * float64(ln.in*ln.out)})
+			} else {
+				for q := range kernel.Panels(ln.out) {
+					e.prepTasks = append(e.prepTasks, task{kind: taskPack, net: k, l: l, lo: q, hi: q + 1, cost: float64(ln.in * kernel.NR)})
+				}
+				if e.nets[k].bwd[l] != nil {
+					for q := range kernel.Panels(ln.in) {
+						e.prepTasks = append(e.prepTasks, task{kind: taskPackT, net: k, l: l, lo: q, hi: q + 1, cost: float64(ln.out * kernel.NR)})
+					}
+				}
+				for i := 0; i < ln.in; i += kernel.MR {
+					hi := min(ln.in, i+kernel.MR)
+					e.gradTasks = append(e.gradTasks, task{kind: taskDW, net: k, l: l, lo: i, hi: hi, cost: rows * float64((hi-i)*ln.out)})
+				}
+			}
+			// column sums cost about a multiply-add per element, twice a
+			// product's, with a shorter vector loop
+			const blk = 64
+			for j := 0; j < ln.out; j += blk {
+				hi := min(ln.out, j+blk)
+				e.gradTasks = append(e.gradTasks, task{kind: taskDB, net: k, l: l, lo: j, hi: hi, cost: 2 * rows * float64(hi-j)})
+			}
+		}
+	}
+	if e.lay.obs >= 0 {
+		e.gradTasks = append(e.gradTasks, task{kind: taskObs, cost: 4 * float64(e.L*e.cap*e.dim)})
+	}
+	if e.lay.prior >= 0 {
+		e.gradTasks = append(e.gradTasks, task{kind: taskPrior, cost: 4 * float64(e.cap*e.s.Latent)})
+	}
+	e.prepCut = cut(e.prepTasks, e.pool.n)
+	e.gradCut = cut(e.gradTasks, e.pool.n)
 }
 
 // load copies rows idx of d into the input buffer.
@@ -183,77 +319,392 @@ func (e *engine[T]) loadRange(d Data, lo, hi int, idx []int) {
 	e.load(d, idx)
 }
 
-// mul sets c (m×p) = A·B, with A = a (m×n) or aᵀ (a n×m) and B = b (n×p)
-// or bᵀ (b p×n), then applies the epilogue row by row.
-func (e *engine[T]) mul(c, a []T, transA bool, b []T, transB bool, m, n, p int, ep epilogue, bias []T, h []T) {
-	if e.f32 {
-		e.jc, e.ja, e.jm, e.jn, e.jp = c[:m*p], a[:m*n], m, n, p
-		e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
-		e.jrs, e.jks = n, 1
-		if transA {
-			e.jrs, e.jks = 1, m
-		}
-		e.sb = grow(e.sb, kernel.PackedLen(n, p))
-		kernel.Pack(any(e.sb).([]float32), any(b).([]float32)[:n*p], n, p, transB)
-		e.jb, e.jpacked = e.sb, true
-		e.pool.run((m+kernel.MR-1)/kernel.MR, e.mulFn)
-		e.jc, e.ja, e.jb, e.jbias, e.jh = nil, nil, nil, nil, nil
-		return
-	}
-	if transA {
-		e.sa = grow(e.sa, m*n)
-		transpose(e.sa, a[:m*n], n, m)
-		a = e.sa
-	}
-	e.jc, e.ja, e.jm, e.jn, e.jp = c[:m*p], a[:m*n], m, n, p
-	e.jepi, e.jbias, e.jh, e.jact = ep, bias, h, e.s.Activation
-	e.jpacked = false
-	wide := p >= wideMin
-	if wide && transB {
-		e.sb = grow(e.sb, n*p)
-		transpose(e.sb, b[:n*p], p, n)
-		b = e.sb
-	} else if !wide && !transB {
-		e.sb = grow(e.sb, n*p)
-		transpose(e.sb, b[:n*p], n, p)
-		b = e.sb
-	}
-	e.jb, e.jwide = b[:n*p], wide
-	e.pool.run(m, e.mulFn)
-	e.jc, e.ja, e.jb, e.jbias, e.jh = nil, nil, nil, nil, nil
+func (e *engine[T]) weights(ln linear) (w, b []T) {
+	return e.p[ln.w : ln.w+ln.in*ln.out], e.p[ln.b : ln.b+ln.out]
 }
 
-func (e *engine[T]) mulPart(w, lo, hi int) {
-	n, p := e.jn, e.jp
-	if e.jpacked {
-		lo, hi = lo*kernel.MR, min(e.jm, hi*kernel.MR)
+// runPrep runs one preparation task on worker w.
+func (e *engine[T]) runPrep(w int, t task) {
+	if t.kind == taskEps {
+		e.drawEps(e.jL, e.jrng)
+		return
 	}
-	c := e.jc[lo*p : hi*p]
-	if e.jpacked {
-		kernel.Gemm(any(c).([]float32), any(e.ja[lo*e.jrs:]).([]float32), any(e.jb).([]float32), hi-lo, n, p, e.jrs, e.jks, &e.ks[w])
-	} else if e.jwide {
-		gemmRows(c, e.ja[lo*n:hi*n], e.jb, n, p)
-	} else {
-		for i := lo; i < hi; i++ {
-			arow := e.ja[i*n : (i+1)*n]
-			crow := e.jc[i*p : (i+1)*p]
+	nt := &e.nets[t.net]
+	ln := nt.layers[t.l]
+	W, _ := e.weights(ln)
+	switch t.kind {
+	case taskPack:
+		kernel.PackPanels(any(nt.fwd[t.l]).([]float32), any(W).([]float32), ln.in, ln.out, false, t.lo, t.hi)
+	case taskPackT:
+		kernel.PackPanels(any(nt.bwd[t.l]).([]float32), any(W).([]float32), ln.out, ln.in, true, t.lo, t.hi)
+	case taskTrans:
+		transpose(nt.wT[t.l], W, ln.in, ln.out)
+	}
+}
+
+// prepPart is worker w's part of the preparation phase: the weights of
+// both networks for the forward pass and, with jgrad, the backward pass,
+// and the noise if jrng is not nil.
+func (e *engine[T]) prepPart(w int) {
+	for _, t := range e.prepTasks[e.prepCut[w]:e.prepCut[w+1]] {
+		if (t.kind == taskEps && e.jrng == nil) || (t.kind == taskPackT && !e.jgrad) {
+			continue
+		}
+		e.runPrep(w, t)
+	}
+}
+
+// prepNet prepares the forward pass of one network on this goroutine.
+func (e *engine[T]) prepNet(k int) {
+	for _, t := range e.prepTasks {
+		if t.net == k && (t.kind == taskPack || t.kind == taskTrans) {
+			e.runPrep(0, t)
+		}
+	}
+}
+
+// prod sets c (m×p) = a (m×n, row-major) · B on worker w, with B given as
+// packed (float32), or as bnp (n×p) and bpn (its transpose, p×n) (float64),
+// then applies the epilogue. Each element is computed the same way
+// whatever m and the row's position.
+func (e *engine[T]) prod(w int, c, a []T, m, n, p int, packed, bnp, bpn []T, ep epilogue, bias, h []T) {
+	c = c[:m*p]
+	switch {
+	case e.f32:
+		kernel.Gemm(any(c).([]float32), any(a).([]float32), any(packed).([]float32), m, n, p, n, 1, &e.ks[w])
+	case p >= wideMin:
+		gemmRows(c, a[:m*n], bnp, n, p)
+	default:
+		for i := 0; i < m; i++ {
+			arow := a[i*n : (i+1)*n]
+			crow := c[i*p : (i+1)*p]
 			for j := range crow {
-				crow[j] = dot(arow, e.jb[j*n:(j+1)*n])
+				crow[j] = dot(arow, bpn[j*n:(j+1)*n])
 			}
 		}
 	}
-	switch e.jepi {
+	switch ep {
 	case epiBias:
-		for i := 0; i < hi-lo; i++ {
-			addTo(c[i*p:(i+1)*p], e.jbias)
+		for i := 0; i < m; i++ {
+			addTo(c[i*p:(i+1)*p], bias)
 		}
 	case epiBiasAct:
-		for i := 0; i < hi-lo; i++ {
-			addTo(c[i*p:(i+1)*p], e.jbias)
+		for i := 0; i < m; i++ {
+			addTo(c[i*p:(i+1)*p], bias)
 		}
-		activate(c, e.jact)
+		activate(c, e.s.Activation)
 	case epiDeriv:
-		derivMul(c, e.jh[lo*p:hi*p], e.jact)
+		derivMul(c, h[:m*p], e.s.Activation)
+	}
+}
+
+// forward runs rows lo..hi-1 of nt.in through the network on worker w.
+func (e *engine[T]) forward(w int, nt *net[T], lo, hi int) {
+	in := nt.in[lo*nt.layers[0].in:]
+	last := len(nt.layers) - 1
+	for l, ln := range nt.layers {
+		W, b := e.weights(ln)
+		ep := epiBiasAct
+		if l == last || e.s.Activation == Identity {
+			ep = epiBias
+		}
+		out := nt.outs[l][lo*ln.out : hi*ln.out]
+		var wT []T
+		if !e.f32 {
+			wT = nt.wT[l]
+		}
+		var fwd []T
+		if e.f32 {
+			fwd = nt.fwd[l]
+		}
+		e.prod(w, out, in, hi-lo, ln.in, ln.out, fwd, W, wT, ep, b, nil)
+		in = out
+	}
+}
+
+// backward propagates rows lo..hi-1 of the gradient nt.dA[last] back
+// through the network on worker w, filling the rows of nt.dA (and of their
+// packed forms) and, if dIn is not nil, of the gradient with respect to the
+// input.
+func (e *engine[T]) backward(w int, nt *net[T], lo, hi int, dIn []T) {
+	for l := len(nt.layers) - 1; l >= 0; l-- {
+		ln := nt.layers[l]
+		dA := nt.dA[l][lo*ln.out : hi*ln.out]
+		if e.f32 {
+			kernel.PackRows(any(nt.dAp[l]).([]float32), any(dA).([]float32), nt.rows, ln.out, lo, hi)
+		}
+		if l == 0 && dIn == nil {
+			break
+		}
+		W, _ := e.weights(ln)
+		var bwd, wT []T
+		if e.f32 {
+			bwd = nt.bwd[l]
+		} else {
+			wT = nt.wT[l]
+		}
+		if l == 0 {
+			e.prod(w, dIn[lo*ln.in:hi*ln.in], dA, hi-lo, ln.out, ln.in, bwd, wT, W, epiNone, nil, nil)
+			break
+		}
+		ep := epiDeriv
+		if e.s.Activation == Identity {
+			ep = epiNone
+		}
+		e.prod(w, nt.dA[l-1][lo*ln.in:hi*ln.in], dA, hi-lo, ln.out, ln.in, bwd, wT, W, ep, nil, nt.outs[l-1][lo*ln.in:hi*ln.in])
+	}
+}
+
+// encode runs the encoder on the n loaded rows; the last layer's output
+// holds mu then logvar for each row. It runs on the calling goroutine.
+func (e *engine[T]) encode() []T {
+	nt := &e.nets[0]
+	e.prepNet(0)
+	nt.rows = e.n
+	e.forward(0, nt, 0, e.n)
+	return nt.outs[len(nt.outs)-1][:e.n*2*e.s.Latent]
+}
+
+// decode runs the decoder on the first rows rows of z and returns the
+// means, rows × dim. It runs on the calling goroutine.
+func (e *engine[T]) decode(z []T, rows int) []T {
+	nt := &e.nets[1]
+	e.prepNet(1)
+	nt.in, nt.rows = z, rows
+	e.forward(0, nt, 0, rows)
+	nt.in = e.z
+	return nt.outs[len(nt.outs)-1][:rows*e.dim]
+}
+
+// drawEps draws eps for the n loaded rows in the order sample, row,
+// dimension.
+func (e *engine[T]) drawEps(L int, rng *rand.Rand) {
+	for i := range e.eps[:L*e.n*e.s.Latent] {
+		e.eps[i] = T(rng.NormFloat64())
+	}
+}
+
+// sample draws eps as drawEps does and sets z = mu + eps·exp(logvar/2) for
+// the n loaded rows.
+func (e *engine[T]) sample(E []T, L int, rng *rand.Rand) {
+	e.drawEps(L, rng)
+	for s := 0; s < L; s++ {
+		e.latent(E, s, 0, e.n)
+	}
+}
+
+// latent sets z = mu + eps·exp(logvar/2) for sample s of rows lo..hi-1.
+func (e *engine[T]) latent(E []T, s, lo, hi int) {
+	K, n := e.s.Latent, e.n
+	for r := lo; r < hi; r++ {
+		er := E[r*2*K : (r+1)*2*K]
+		o := (s*n + r) * K
+		for k := 0; k < K; k++ {
+			e.z[o+k] = er[k] + e.eps[o+k]*T(math.Exp(0.5*float64(er[K+k])))
+		}
+	}
+}
+
+// obsVar fills the per-dimension observation log-variances.
+func (e *engine[T]) obsVar() {
+	for i := range e.lvx {
+		lv := math.Log(e.s.FixedObsVariance)
+		if e.lay.obs >= 0 {
+			lv = float64(e.p[e.lay.obs+i%e.s.Channels])
+		}
+		e.lvx[i] = T(lv)
+		e.ivx[i] = T(math.Exp(-lv))
+	}
+}
+
+func (e *engine[T]) priorLogVar(u, k int) float64 {
+	if e.lay.prior < 0 {
+		return 0
+	}
+	return float64(e.p[e.lay.prior+u*e.s.Latent+k])
+}
+
+// step computes, for the loaded rows, the sums over rows of the
+// reconstruction term -E_q log p(x|z) (averaged over the L samples) and of
+// the KL divergence, from L fresh samples. With grad it also sets e.g to the
+// gradient of the loss (rec + beta·KL)/n.
+func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, kl float64) {
+	n := e.n
+	e.jL, e.jbeta, e.jrng, e.jgrad = L, beta, rng, grad
+	e.nets[0].rows, e.nets[1].rows = n, L*n
+	e.obsVar()
+	e.pool.each(e.prepFn)
+	e.jrng = nil
+	e.pool.each(e.rowsFn)
+	if grad {
+		e.pool.each(e.redFn)
+	}
+	for _, v := range e.recRow[:L*n] {
+		rec += v
+	}
+	rec /= float64(L)
+	for _, v := range e.klTerm[:n*e.s.Latent] {
+		kl += v
+	}
+	return rec, kl
+}
+
+// rowsPart is worker w's part of the rows phase.
+func (e *engine[T]) rowsPart(w int) {
+	lo, hi := e.pool.split(w, e.n, kernel.MR)
+	if lo < hi {
+		e.rows(w, lo, hi)
+	}
+}
+
+// rows runs rows lo..hi-1 through the encoder, sampling, decoder and loss
+// and, with jgrad, back, on worker w.
+func (e *engine[T]) rows(w, lo, hi int) {
+	K, n, dim, L := e.s.Latent, e.n, e.dim, e.jL
+	enc, dec := &e.nets[0], &e.nets[1]
+	e.forward(w, enc, lo, hi)
+	E := enc.outs[len(enc.outs)-1]
+	for s := 0; s < L; s++ {
+		e.latent(E, s, lo, hi)
+		e.forward(w, dec, s*n+lo, s*n+hi)
+	}
+	xr := dec.outs[len(dec.outs)-1]
+	grad := e.jgrad
+	scale := 1 / float64(n*L)
+	dxr := dec.dA[len(dec.dA)-1]
+	for s := 0; s < L; s++ {
+		for r := lo; r < hi; r++ {
+			xrow := e.x[r*e.inE : r*e.inE+dim]
+			o := (s*n + r) * dim
+			mrow := xr[o : o+dim]
+			var acc float64
+			for i, xv := range xrow {
+				diff := xv - mrow[i]
+				q := diff * diff * e.ivx[i]
+				acc += float64(e.lvx[i] + q)
+				if grad {
+					dxr[o+i] = T(-float64(diff*e.ivx[i]) * scale)
+					if e.q != nil {
+						e.q[o+i] = q
+					}
+				}
+			}
+			e.recRow[s*n+r] = 0.5 * (acc + float64(dim)*log2Pi)
+		}
+	}
+	if grad {
+		for s := 0; s < L; s++ {
+			e.backward(w, dec, s*n+lo, s*n+hi, e.dz)
+		}
+	}
+	bn := e.jbeta / float64(n)
+	dE := enc.dA[len(enc.dA)-1]
+	for r := lo; r < hi; r++ {
+		u := e.seg[r]
+		er := E[r*2*K : (r+1)*2*K]
+		for k := 0; k < K; k++ {
+			mu, lv := float64(er[k]), float64(er[K+k])
+			plv := e.priorLogVar(u, k)
+			ev, ip := math.Exp(lv), math.Exp(-plv)
+			e.klTerm[r*K+k] = 0.5 * (plv - lv + (ev+mu*mu)*ip - 1)
+			if grad {
+				var dmu, dlv float64
+				for s := 0; s < L; s++ {
+					o := (s*n+r)*K + k
+					dmu += float64(e.dz[o])
+					dlv += float64(e.dz[o] * e.eps[o])
+				}
+				dlv *= 0.5 * math.Exp(0.5*lv)
+				dE[r*2*K+k] = T(dmu + bn*mu*ip)
+				dE[r*2*K+K+k] = T(dlv + bn*0.5*(ev*ip-1))
+				if e.priTerm != nil {
+					e.priTerm[r*K+k] = T(bn * 0.5 * (1 - (ev+mu*mu)*ip))
+				}
+			}
+		}
+	}
+	if grad {
+		e.backward(w, enc, lo, hi, nil)
+	}
+}
+
+// redPart is worker w's part of the gradient phase: the gradient elements
+// that sum over rows, each summed in row order.
+func (e *engine[T]) redPart(w int) {
+	for _, t := range e.gradTasks[e.gradCut[w]:e.gradCut[w+1]] {
+		switch t.kind {
+		case taskDW:
+			e.dW(w, t)
+		case taskDB:
+			nt := &e.nets[t.net]
+			ln := nt.layers[t.l]
+			dst := e.g[ln.b+t.lo : ln.b+t.hi]
+			clear(dst)
+			dA := nt.dA[t.l]
+			for r := 0; r < nt.rows; r++ {
+				addTo(dst, dA[r*ln.out+t.lo:r*ln.out+t.hi])
+			}
+		case taskObs:
+			clear(e.gobs)
+			for o := 0; o < e.nets[1].rows; o++ {
+				qr := e.q[o*e.dim : (o+1)*e.dim]
+				for i, q := range qr {
+					e.gobs[i] += 0.5 * (1 - float64(q))
+				}
+			}
+			g := e.g[e.lay.obs : e.lay.obs+e.s.Channels]
+			clear(g)
+			scale := 1 / float64(e.n*e.jL)
+			for i, v := range e.gobs {
+				g[i%e.s.Channels] += T(v * scale)
+			}
+		case taskPrior:
+			K := e.s.Latent
+			g := e.g[e.lay.prior : e.lay.prior+e.s.Segments*K]
+			clear(g)
+			for r := 0; r < e.n; r++ {
+				u := e.seg[r]
+				for k := 0; k < K; k++ {
+					g[u*K+k] += e.priTerm[r*K+k]
+				}
+			}
+		}
+	}
+}
+
+// dW sets rows t.lo..t.hi-1 of layer t.l's weight gradient, inᵀ·dA, on
+// worker w.
+func (e *engine[T]) dW(w int, t task) {
+	nt := &e.nets[t.net]
+	ln := nt.layers[t.l]
+	in := nt.in
+	if t.l > 0 {
+		in = nt.outs[t.l-1]
+	}
+	rows := nt.rows
+	in = in[:rows*ln.in]
+	c := e.g[ln.w+t.lo*ln.out : ln.w+t.hi*ln.out]
+	if e.f32 {
+		kernel.Gemm(any(c).([]float32), any(in[t.lo:]).([]float32), any(nt.dAp[t.l]).([]float32), t.hi-t.lo, rows, ln.out, 1, ln.in, &e.ks[w])
+		return
+	}
+	// float64: the whole layer (t.lo = 0, t.hi = ln.in)
+	e.sa[w] = grow(e.sa[w], ln.in*rows)
+	inT := e.sa[w]
+	transpose(inT, in, rows, ln.in)
+	dA := nt.dA[t.l][:rows*ln.out]
+	if ln.out >= wideMin {
+		gemmRows(c, inT, dA, rows, ln.out)
+		return
+	}
+	e.sb[w] = grow(e.sb[w], ln.out*rows)
+	dAT := e.sb[w]
+	transpose(dAT, dA, rows, ln.out)
+	for i := 0; i < ln.in; i++ {
+		arow := inT[i*rows : (i+1)*rows]
+		for j := 0; j < ln.out; j++ {
+			c[i*ln.out+j] = dot(arow, dAT[j*rows:(j+1)*rows])
+		}
 	}
 }
 
@@ -307,205 +758,5 @@ func derivMul[T float](d, h []T, act Activation) {
 		for i, v := range h {
 			d[i] *= 1 - v*v
 		}
-	}
-}
-
-// colsum sets dst (cols) to the column sums of a (rows×cols).
-func (e *engine[T]) colsum(dst, a []T, rows, cols int) {
-	e.jc, e.ja, e.jn, e.jp = dst, a[:rows*cols], rows, cols
-	e.pool.run(cols, e.colsumFn)
-	e.jc, e.ja = nil, nil
-}
-
-func (e *engine[T]) colsumPart(_, lo, hi int) {
-	dst := e.jc[lo:hi]
-	clear(dst)
-	for r := 0; r < e.jn; r++ {
-		addTo(dst, e.ja[r*e.jp+lo:r*e.jp+hi])
-	}
-}
-
-func (e *engine[T]) weights(ln linear) (w, b []T) {
-	return e.p[ln.w : ln.w+ln.in*ln.out], e.p[ln.b : ln.b+ln.out]
-}
-
-// encode runs the encoder on the n loaded rows; the last layer's output
-// holds mu then logvar for each row.
-func (e *engine[T]) encode() []T {
-	in := e.x
-	for l, ln := range e.lay.enc {
-		w, b := e.weights(ln)
-		ep := epiBiasAct
-		if l == len(e.lay.enc)-1 || e.s.Activation == Identity {
-			ep = epiBias
-		}
-		e.mul(e.enc[l], in, false, w, false, e.n, ln.in, ln.out, ep, b, nil)
-		in = e.enc[l]
-	}
-	return e.enc[len(e.enc)-1][:e.n*2*e.s.Latent]
-}
-
-// decode runs the decoder on the first rows rows of z and returns the
-// means, rows × dim.
-func (e *engine[T]) decode(z []T, rows int) []T {
-	in := z
-	for l, ln := range e.lay.dec {
-		w, b := e.weights(ln)
-		ep := epiBiasAct
-		if l == len(e.lay.dec)-1 || e.s.Activation == Identity {
-			ep = epiBias
-		}
-		e.mul(e.dec[l], in, false, w, false, rows, ln.in, ln.out, ep, b, nil)
-		in = e.dec[l]
-	}
-	return e.dec[len(e.dec)-1][:rows*e.dim]
-}
-
-// sample draws eps in the order sample, row, dimension and sets
-// z = mu + eps·exp(logvar/2) for the n loaded rows.
-func (e *engine[T]) sample(E []T, L int, rng *rand.Rand) {
-	K, n := e.s.Latent, e.n
-	for s := 0; s < L; s++ {
-		for r := 0; r < n; r++ {
-			er := E[r*2*K : (r+1)*2*K]
-			o := (s*n + r) * K
-			for k := 0; k < K; k++ {
-				eps := T(rng.NormFloat64())
-				e.eps[o+k] = eps
-				e.z[o+k] = er[k] + eps*T(math.Exp(0.5*float64(er[K+k])))
-			}
-		}
-	}
-}
-
-// obsVar fills the per-dimension observation log-variances.
-func (e *engine[T]) obsVar() {
-	for i := range e.lvx {
-		lv := math.Log(e.s.FixedObsVariance)
-		if e.lay.obs >= 0 {
-			lv = float64(e.p[e.lay.obs+i%e.s.Channels])
-		}
-		e.lvx[i] = T(lv)
-		e.ivx[i] = T(math.Exp(-lv))
-	}
-}
-
-func (e *engine[T]) priorLogVar(u, k int) float64 {
-	if e.lay.prior < 0 {
-		return 0
-	}
-	return float64(e.p[e.lay.prior+u*e.s.Latent+k])
-}
-
-// step computes, for the loaded rows, the sums over rows of the
-// reconstruction term -E_q log p(x|z) (averaged over the L samples) and of
-// the KL divergence, from L fresh samples. With grad it also sets e.g to the
-// gradient of the loss (rec + beta·KL)/n.
-func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, kl float64) {
-	K, n, dim := e.s.Latent, e.n, e.dim
-	E := e.encode()
-	e.sample(E, L, rng)
-	xr := e.decode(e.z, L*n)
-	e.obsVar()
-	scale := 1 / float64(n*L)
-	var dxr []T
-	if grad {
-		dxr = e.d1[:L*n*dim]
-		clear(e.gobs)
-	}
-	for s := 0; s < L; s++ {
-		for r := 0; r < n; r++ {
-			xrow := e.x[r*e.inE : r*e.inE+dim]
-			o := (s*n + r) * dim
-			mrow := xr[o : o+dim]
-			var acc float64
-			for i, xv := range xrow {
-				diff := xv - mrow[i]
-				q := diff * diff * e.ivx[i]
-				acc += float64(e.lvx[i] + q)
-				if grad {
-					dxr[o+i] = T(-float64(diff*e.ivx[i]) * scale)
-					e.gobs[i] += 0.5 * (1 - float64(q))
-				}
-			}
-			rec += 0.5 * (acc + float64(dim)*log2Pi)
-		}
-	}
-	rec /= float64(L)
-	if grad {
-		clear(e.g)
-		if e.lay.obs >= 0 {
-			for i, v := range e.gobs {
-				e.g[e.lay.obs+i%e.s.Channels] += T(v * scale)
-			}
-		}
-		e.backward(e.lay.dec, e.dec, e.z, dxr, L*n, e.dz)
-	}
-	bn := beta / float64(n)
-	for r := 0; r < n; r++ {
-		u := e.seg[r]
-		er := E[r*2*K : (r+1)*2*K]
-		for k := 0; k < K; k++ {
-			mu, lv := float64(er[k]), float64(er[K+k])
-			plv := e.priorLogVar(u, k)
-			ev, ip := math.Exp(lv), math.Exp(-plv)
-			kl += 0.5 * (plv - lv + (ev+mu*mu)*ip - 1)
-			if grad {
-				var dmu, dlv float64
-				for s := 0; s < L; s++ {
-					o := (s*n+r)*K + k
-					dmu += float64(e.dz[o])
-					dlv += float64(e.dz[o] * e.eps[o])
-				}
-				dlv *= 0.5 * math.Exp(0.5*lv)
-				e.dE[r*2*K+k] = T(dmu + bn*mu*ip)
-				e.dE[r*2*K+K+k] = T(dlv + bn*0.5*(ev*ip-1))
-				if e.lay.prior >= 0 {
-					e.g[e.lay.prior+u*K+k] += T(bn * 0.5 * (1 - (ev+mu*mu)*ip))
-				}
-			}
-		}
-	}
-	if grad {
-		e.backward(e.lay.enc, e.enc, e.x, e.dE[:n*2*K], n, nil)
-	}
-	return rec, kl
-}
-
-// backward propagates dOut (rows × last width, the gradient with respect to
-// the last layer's output) through layers, writing the parameter gradients
-// to e.g and, if dIn is not nil, the gradient with respect to the input.
-func (e *engine[T]) backward(layers []linear, outs [][]T, input, dOut []T, rows int, dIn []T) {
-	dA := dOut
-	bufs := [2][]T{e.d1, e.d2}
-	k := 0
-	if &dOut[0] == &e.d1[0] {
-		k = 1
-	}
-	for l := len(layers) - 1; l >= 0; l-- {
-		ln := layers[l]
-		in := input
-		if l > 0 {
-			in = outs[l-1]
-		}
-		w, _ := e.weights(ln)
-		gw := e.g[ln.w : ln.w+ln.in*ln.out]
-		gb := e.g[ln.b : ln.b+ln.out]
-		e.mul(gw, in, true, dA, false, ln.in, rows, ln.out, epiNone, nil, nil)
-		e.colsum(gb, dA, rows, ln.out)
-		if l == 0 {
-			if dIn != nil {
-				e.mul(dIn, dA, false, w, true, rows, ln.out, ln.in, epiNone, nil, nil)
-			}
-			break
-		}
-		next := bufs[k][:rows*ln.in]
-		k ^= 1
-		ep := epiDeriv
-		if e.s.Activation == Identity {
-			ep = epiNone
-		}
-		e.mul(next, dA, false, w, true, rows, ln.out, ln.in, ep, nil, outs[l-1])
-		dA = next
 	}
 }

@@ -33,7 +33,7 @@ type trainer[T float] struct {
 
 	// the current Adam step
 	gscale, lrT, bc2 float64
-	normFn, adamFn   func(w, lo, hi int)
+	normFn, adamFn   func(w int)
 
 	// last good state, for NaN/Inf roll-back: a snapshot taken at the end
 	// of an epoch becomes good once a loss evaluated at it is finite.
@@ -65,7 +65,8 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 
 func (t *trainer[T]) close() { t.e.pool.close() }
 
-func (t *trainer[T]) normPart(_, lo, hi int) {
+func (t *trainer[T]) normPart(w int) {
+	lo, hi := t.e.pool.split(w, len(t.blocks), 1)
 	g := t.e.g
 	for b := lo; b < hi; b++ {
 		blk := g[b*normBlock : min(len(g), (b+1)*normBlock)]
@@ -73,7 +74,11 @@ func (t *trainer[T]) normPart(_, lo, hi int) {
 	}
 }
 
-func (t *trainer[T]) adamPart(_, lo, hi int) {
+// adamBlock aligns the workers' parts of the Adam update.
+const adamBlock = 64
+
+func (t *trainer[T]) adamPart(w int) {
+	lo, hi := t.e.pool.split(w, len(t.e.p), adamBlock)
 	p, g, m, v := t.e.p[lo:hi], t.e.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
 	gs, lr, bc2 := T(t.gscale), T(t.lrT), T(t.bc2)
 	for i := range p {
@@ -87,7 +92,7 @@ func (t *trainer[T]) adamPart(_, lo, hi int) {
 
 // gradNorm returns the Euclidean norm of the gradient.
 func (t *trainer[T]) gradNorm() float64 {
-	t.e.pool.run(len(t.blocks), t.normFn)
+	t.e.pool.each(t.normFn)
 	var s float64
 	for _, b := range t.blocks {
 		s += b
@@ -105,7 +110,7 @@ func (t *trainer[T]) update(norm float64) {
 	}
 	t.lrT = t.lr / (1 - math.Pow(adamBeta1, float64(t.t)))
 	t.bc2 = math.Sqrt(1 - math.Pow(adamBeta2, float64(t.t)))
-	t.e.pool.run(len(t.e.p), t.adamFn)
+	t.e.pool.each(t.adamFn)
 }
 
 func (t *trainer[T]) snapshot() {

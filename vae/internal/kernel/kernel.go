@@ -26,9 +26,17 @@ func PackedLen(n, p int) int { return (p + NR - 1) / NR * NR * n }
 // dst as column panels of NR columns, each n×NR row-major and contiguous,
 // the last padded with zeros.
 func Pack(dst, b []float32, n, p int, trans bool) {
-	panels := (p + NR - 1) / NR
-	dst = dst[:panels*n*NR]
-	for q := 0; q < panels; q++ {
+	PackPanels(dst, b, n, p, trans, 0, Panels(p))
+}
+
+// Panels returns the number of column panels of a matrix of p columns.
+func Panels(p int) int { return (p + NR - 1) / NR }
+
+// PackPanels is Pack for panels q0..q1-1 only: goroutines packing disjoint
+// panel ranges of one matrix write disjoint parts of dst.
+func PackPanels(dst, b []float32, n, p int, trans bool, q0, q1 int) {
+	dst = dst[:Panels(p)*n*NR]
+	for q := q0; q < q1; q++ {
 		j0 := q * NR
 		w := min(NR, p-j0)
 		panel := dst[q*n*NR : (q+1)*n*NR]
@@ -48,6 +56,25 @@ func Pack(dst, b []float32, n, p int, trans bool) {
 			for k, v := range col {
 				panel[k*NR+j] = v
 			}
+		}
+	}
+}
+
+// PackRows is Pack (not transposed) for rows k0..k1-1 of b only, b holding
+// those rows at b[0 : (k1-k0)*p]: goroutines packing disjoint row ranges of
+// one matrix write disjoint parts of dst.
+func PackRows(dst, b []float32, n, p, k0, k1 int) {
+	panels := Panels(p)
+	dst = dst[:panels*n*NR]
+	for q := 0; q < panels; q++ {
+		j0 := q * NR
+		w := min(NR, p-j0)
+		panel := dst[q*n*NR : (q+1)*n*NR]
+		for k := k0; k < k1; k++ {
+			row := panel[k*NR : (k+1)*NR]
+			src := b[(k-k0)*p:]
+			copy(row, src[j0:j0+w])
+			clear(row[w:])
 		}
 	}
 }

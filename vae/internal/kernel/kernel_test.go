@@ -89,6 +89,49 @@ func TestGemm(t *testing.T) {
 	}
 }
 
+// TestPackParts checks that packing in panel ranges or in row ranges, as
+// goroutines do, gives the same bits as packing the whole matrix at once.
+func TestPackParts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range [][2]int{{1, 1}, {7, 16}, {5, 17}, {13, 40}, {20, 3}} {
+		n, p := sh[0], sh[1]
+		b := make([]float32, n*p)
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		for _, trans := range []bool{false, true} {
+			want := make([]float32, PackedLen(n, p))
+			Pack(want, b, n, p, trans)
+			got := make([]float32, len(want))
+			for i := range got {
+				got[i] = float32(math.NaN()) // must be overwritten, padding included
+			}
+			q := Panels(p)
+			PackPanels(got, b, n, p, trans, 0, q/2)
+			PackPanels(got, b, n, p, trans, q/2, q)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%dx%d trans=%v: panels packed in two parts differ at %d", n, p, trans, i)
+				}
+			}
+		}
+		want := make([]float32, PackedLen(n, p))
+		Pack(want, b, n, p, false)
+		got := make([]float32, len(want))
+		for i := range got {
+			got[i] = float32(math.NaN())
+		}
+		for _, r := range [][2]int{{0, n / 3}, {n / 3, n}} {
+			PackRows(got, b[r[0]*p:r[1]*p], n, p, r[0], r[1])
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%dx%d: rows packed in two parts differ at %d", n, p, i)
+			}
+		}
+	}
+}
+
 func BenchmarkGemm(b *testing.B) {
 	for _, sh := range [][3]int{{256, 256, 256}, {256, 160, 256}, {256, 256, 20}, {256, 10, 256}, {10, 256, 256}} {
 		m, n, p := sh[0], sh[1], sh[2]
