@@ -1,0 +1,410 @@
+package ica
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/vica-dev/vica/timeseries"
+	"github.com/vica-dev/vica/vae"
+	"gonum.org/v1/gonum/mat"
+)
+
+// restartStream is the second word of the PCG seed of restart r:
+// rand.NewPCG(Settings.Seed, restartStream+r).
+const restartStream = 0x69636130 // "ica0"
+
+// Fit finds the independent sources of the channels of f with an
+// identifiable VAE (iVAE, Khemakhem et al. 2020): it drops channels that are
+// exact linear combinations of others, scales the channels on the training
+// rows, cuts the series into windows and segments, keeps the end of every
+// segment for validation, trains Settings.Restarts VAEs and keeps the one
+// with the best validation ELBO. s may be nil for the defaults.
+//
+// f must have no missing values (apply a policy with
+// [timeseries.Frame.HandleMissing] first) and at least two windows' worth
+// of rows. Cancelling ctx stops training and returns ctx.Err().
+func Fit(ctx context.Context, f *timeseries.Frame, s *Settings) (*Model, error) {
+	if f == nil || f.Rows() == 0 {
+		return nil, fmt.Errorf("%w: no rows", ErrTooShort)
+	}
+	x := f
+	var rowSeg []int
+	var labels []string
+	if s != nil && s.SegmentColumn != "" {
+		var err error
+		if rowSeg, labels, err = timeseries.LabelSegments(f, s.SegmentColumn); err != nil {
+			return nil, fmt.Errorf("ica: segment column: %w", err)
+		}
+		if x, err = f.Exclude(s.SegmentColumn); err != nil {
+			return nil, fmt.Errorf("ica: segment column: %w", err)
+		}
+	}
+	if err := checkComplete(x); err != nil {
+		return nil, err
+	}
+	tol := DefaultCollinearTol
+	if s != nil && s.CollinearTol != 0 {
+		tol = s.CollinearTol
+	}
+	keepIdx := make([]int, x.Channels())
+	for i := range keepIdx {
+		keepIdx[i] = i
+	}
+	var dropped []Dropped
+	if tol > 0 {
+		keepIdx, dropped = collinear(x, tol)
+	}
+	if len(keepIdx) == 0 {
+		return nil, fmt.Errorf("%w: every channel is constant", ErrTooManySources)
+	}
+	names := make([]string, len(keepIdx))
+	for i, c := range keepIdx {
+		names[i] = x.Names()[c]
+	}
+	rs, vs, err := s.resolve(x.Rows(), len(names))
+	if err != nil {
+		if len(dropped) > 0 && strings.Contains(err.Error(), ErrTooManySources.Error()) {
+			err = fmt.Errorf("%w (%d of the %d channels are linear combinations of others: %s)",
+				err, len(dropped), x.Channels(), droppedNames(dropped))
+		}
+		return nil, err
+	}
+	if len(dropped) > 0 {
+		if x, err = x.Select(names...); err != nil {
+			return nil, err
+		}
+	}
+	W := rs.Window
+	if x.Rows() < 2*W {
+		return nil, fmt.Errorf("%w: %d rows for a window of %d; need at least %d", ErrTooShort, x.Rows(), W, 2*W)
+	}
+	if rowSeg == nil {
+		rowSeg = timeseries.FixedSegments(x.Rows(), rs.SegmentLength)
+	}
+	nSeg := slices.Max(rowSeg) + 1
+	trainB, validB := splitSegments(rowSeg, W, rs.ValidFraction)
+	if len(trainB) == 0 {
+		return nil, fmt.Errorf("%w: no segment holds a window of %d rows", ErrTooShort, W)
+	}
+
+	scaler, err := timeseries.FitScaler(rowsOf(x, trainB), rs.Scale)
+	if err != nil {
+		return nil, fmt.Errorf("ica: scaling: %w", err)
+	}
+	xs, err := scaler.Transform(x)
+	if err != nil {
+		return nil, fmt.Errorf("ica: scaling: %w", err)
+	}
+	var white []float64
+	if !rs.NoWhiten {
+		if white, err = zca(rowsOf(xs, trainB)); err != nil {
+			return nil, err
+		}
+		applyWhiten(xs.Data(), xs.Channels(), white)
+	}
+	trainW, err := xs.WindowsIn(trainB, W, rs.Stride)
+	if err != nil {
+		return nil, fmt.Errorf("ica: %w", err)
+	}
+	train := vae.Data{X: trainW, Segment: trainW.Segments(rowSeg)}
+	var valid vae.Data
+	if len(validB) > 0 {
+		validW, err := xs.WindowsIn(validB, W, rs.Stride)
+		if err != nil {
+			return nil, fmt.Errorf("ica: %w", err)
+		}
+		valid = vae.Data{X: validW, Segment: validW.Segments(rowSeg)}
+	}
+	vs.Segments = nSeg
+	vs.Channels = len(names)
+	allW, err := xs.Windows(W, 1)
+	if err != nil {
+		return nil, fmt.Errorf("ica: %w", err)
+	}
+	all := vae.Data{X: allW, Segment: allW.Segments(rowSeg)}
+
+	m := &Model{
+		channels:  names,
+		dropped:   dropped,
+		scaler:    scaler,
+		whiten:    white,
+		settings:  rs,
+		segments:  nSeg,
+		labels:    labels,
+		trainRows: sumLen(trainB),
+		validRows: sumLen(validB),
+	}
+	K := rs.Sources
+	mus := make([][]float64, rs.Restarts)
+	var best int
+	for r := range rs.Restarts {
+		rng := rand.New(rand.NewPCG(rs.Seed, restartStream+uint64(r)))
+		var progress func(vae.Progress)
+		if rs.Progress != nil {
+			progress = func(p vae.Progress) {
+				rs.Progress(Progress{Restart: r + 1, Restarts: rs.Restarts, Progress: p})
+			}
+		}
+		net, h, err := vae.Train(ctx, train, valid, &vs, rng, progress)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("ica: restart %d of %d: %w", r+1, rs.Restarts, err)
+		}
+		score := h.BestValidELBO
+		if valid.X == nil {
+			score = h.Epochs[len(h.Epochs)-1].TrainELBO
+		}
+		m.restarts = append(m.restarts, Restart{Seed: r, ValidELBO: score, Epochs: len(h.Epochs), BestEpoch: h.BestEpoch, Stopped: h.Stopped})
+		mu := make([]float64, allW.Len()*K)
+		net.Encode(all, mu, make([]float64, allW.Len()*K))
+		mus[r] = mu
+		if r == 0 || score > m.restarts[best].ValidELBO || math.IsNaN(m.restarts[best].ValidELBO) {
+			best, m.net = r, net
+		}
+	}
+	m.best = best
+	m.finish(train, xs, allW, mus, best)
+	if m.active == 0 {
+		return nil, fmt.Errorf("%w: the mean KL of every dimension is below %g nats; the channels may be noise, or try fewer sources", ErrCollapsed, ActiveKL)
+	}
+	m.sources = m.sourceFrame(mus[best], allW, f)
+	return m, nil
+}
+
+// finish orders, scales and signs the components of restart best and
+// measures their stability against the other restarts.
+func (m *Model) finish(train vae.Data, xs *timeseries.Frame, allW *timeseries.Windows, mus [][]float64, best int) {
+	K := m.settings.Sources
+	n := allW.Len()
+	kl := m.net.KLPerDim(train)
+	order := make([]int, K)
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
+	mu := mus[best]
+	col := func(mu []float64, k int) []float64 {
+		c := make([]float64, n)
+		for i := range c {
+			c[i] = mu[i*K+k]
+		}
+		return c
+	}
+	D := xs.Channels()
+	// The input channel at the time step each window labels.
+	inputs := make([][]float64, D)
+	for c := range inputs {
+		inputs[c] = make([]float64, n)
+		for i := range n {
+			inputs[c][i] = xs.At(allW.End(i), c)
+		}
+	}
+	items := make([]struct {
+		comp          Component
+		center, scale float64
+	}, K)
+	for j, k := range order {
+		c := col(mu, k)
+		mean, sd := meanStd(c)
+		comp := Component{Latent: k, KL: kl[k], Active: kl[k] >= ActiveKL && sd > 0, Stability: math.NaN()}
+		scale := 1.0
+		if sd > 0 {
+			scale = sd
+		}
+		// Sign: the input channel most correlated with the component
+		// correlates positively with it.
+		bestAbs, sign := -1.0, 1.0
+		for ch := range D {
+			r := pearson(c, inputs[ch])
+			if math.Abs(r) > bestAbs {
+				bestAbs, comp.Channel, sign = math.Abs(r), m.channels[ch], 1
+				if r < 0 {
+					sign = -1
+				}
+			}
+		}
+		comp.Correlation = bestAbs
+		if len(mus) > 1 {
+			var sum float64
+			for r, other := range mus {
+				if r == best {
+					continue
+				}
+				var mx float64
+				for l := range K {
+					mx = max(mx, math.Abs(pearson(c, col(other, l))))
+				}
+				sum += mx
+			}
+			comp.Stability = sum / float64(len(mus)-1)
+		}
+		items[j].comp, items[j].center, items[j].scale = comp, mean, sign*scale
+	}
+	// Inactive components go last, whatever their KL (a dimension whose
+	// posterior mean does not move).
+	slices.SortStableFunc(items, func(a, b struct {
+		comp          Component
+		center, scale float64
+	}) int {
+		return cmp.Compare(b2i(!a.comp.Active), b2i(!b.comp.Active))
+	})
+	m.comps = make([]Component, K)
+	m.center = make([]float64, K)
+	m.scale = make([]float64, K)
+	m.active = 0
+	for j, it := range items {
+		it.comp.Name = fmt.Sprintf("s%d", j+1)
+		m.comps[j], m.center[j], m.scale[j] = it.comp, it.center, it.scale
+		if it.comp.Active {
+			m.active++
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func meanStd(x []float64) (mean, sd float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		sd += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(x)))
+}
+
+// pearson is the correlation of x and y, 0 if either is constant.
+func pearson(x, y []float64) float64 {
+	mx, sx := meanStd(x)
+	my, sy := meanStd(y)
+	if sx == 0 || sy == 0 {
+		return 0
+	}
+	var s float64
+	for i := range x {
+		s += (x[i] - mx) * (y[i] - my)
+	}
+	return s / (float64(len(x)) * sx * sy)
+}
+
+// checkComplete returns an error naming the first missing or infinite value.
+func checkComplete(f *timeseries.Frame) error {
+	if err := f.CheckFinite(); err != nil {
+		return fmt.Errorf("ica: %w", err)
+	}
+	D := f.Channels()
+	var n, first int = 0, -1
+	for i, v := range f.Data() {
+		if math.IsNaN(v) {
+			if first < 0 {
+				first = i
+			}
+			n++
+		}
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: %d values, the first in channel %q at row %d; apply a missing-value policy first (timeseries.Frame.HandleMissing, --missing)",
+			ErrMissing, n, f.Names()[first%D], first/D+1)
+	}
+	return nil
+}
+
+// splitSegments divides the rows into training and validation blocks: the
+// last frac of every run of rows with one segment label is a validation
+// block, the rest a training block. A run whose parts would not both hold a
+// window of w rows is used for training whole; one shorter than w is left
+// out.
+func splitSegments(rowSeg []int, w int, frac float64) (train, valid []timeseries.Block) {
+	for from := 0; from < len(rowSeg); {
+		to := from + 1
+		for to < len(rowSeg) && rowSeg[to] == rowSeg[from] {
+			to++
+		}
+		n := to - from
+		nv := int(math.Round(float64(n) * frac))
+		switch {
+		case nv >= w && n-nv >= w:
+			train = append(train, timeseries.Block{From: from, To: to - nv})
+			valid = append(valid, timeseries.Block{From: to - nv, To: to})
+		case n >= w:
+			train = append(train, timeseries.Block{From: from, To: to})
+		}
+		from = to
+	}
+	return train, valid
+}
+
+// rowsOf returns a frame of the rows of f in the blocks (a copy).
+func rowsOf(f *timeseries.Frame, blocks []timeseries.Block) *timeseries.Frame {
+	D := f.Channels()
+	data := make([]float64, 0, sumLen(blocks)*D)
+	for _, b := range blocks {
+		data = append(data, f.Data()[b.From*D:b.To*D]...)
+	}
+	g, err := timeseries.New(f.Names(), data, nil)
+	if err != nil {
+		panic("ica: rows of a valid frame: " + err.Error())
+	}
+	return g
+}
+
+func sumLen(blocks []timeseries.Block) int {
+	var n int
+	for _, b := range blocks {
+		n += b.Len()
+	}
+	return n
+}
+
+func droppedNames(d []Dropped) string {
+	q := make([]string, len(d))
+	for i, x := range d {
+		q[i] = fmt.Sprintf("%q", x.Channel)
+	}
+	return strings.Join(q, ", ")
+}
+
+// zca returns the ZCA whitening matrix Σ^(-1/2) (D×D, row-major) of the
+// rows of f, whose channels have mean 0.
+func zca(f *timeseries.Frame) ([]float64, error) {
+	D := f.Channels()
+	x := mat.NewDense(f.Rows(), D, f.Data())
+	var cov mat.SymDense
+	cov.SymOuterK(1/float64(f.Rows()), x.T())
+	var eig mat.EigenSym
+	if !eig.Factorize(&cov, true) {
+		return nil, fmt.Errorf("ica: whitening: eigendecomposition of the covariance failed")
+	}
+	var e mat.Dense
+	eig.VectorsTo(&e)
+	vals := eig.Values(nil)
+	for i, v := range vals {
+		if !(v > 1e-12*vals[len(vals)-1]) {
+			return nil, fmt.Errorf("%w: whitening: the covariance of the channels is singular (eigenvalue %d is %g)", ErrRankDeficient, i+1, v)
+		}
+	}
+	w := make([]float64, D*D)
+	for i := range D {
+		for j := range D {
+			var s float64
+			for k := range D {
+				s += e.At(i, k) * e.At(j, k) / math.Sqrt(vals[k])
+			}
+			w[i*D+j] = s
+		}
+	}
+	return w, nil
+}
