@@ -11,28 +11,31 @@ import (
 
 type float interface{ ~float32 | ~float64 }
 
-// pool runs a function on a fixed set of goroutines, one call per worker,
-// and waits for all of them. Waiting spins for a short while before
-// parking, so that the dozen or so hand-overs of a training step cost
-// microseconds rather than the tens of microseconds (or, on a loaded
-// machine, milliseconds) of waking a parked goroutine's thread. The
-// function values it runs are bound once, so running allocates nothing.
+// pool runs numbered tasks on a fixed set of goroutines and waits for them.
+// Tasks are claimed one at a time from a shared counter, so a goroutine
+// that the operating system has descheduled (on a loaded machine) delays a
+// job by at most the task it holds, and one that has not woken up yet not
+// at all. Waiting spins for a short while before parking, so that the few
+// hand-overs of a training step cost microseconds rather than the tens of
+// microseconds of waking a parked goroutine's thread. The function values
+// it runs are bound once, so running allocates nothing.
 //
-// Callers give each worker a fixed part of the work, depending only on the
-// worker count, and every part computes its own output elements in an
-// order of its own, so results do not depend on the partition.
+// Which goroutine runs a task must not matter: every task computes its own
+// output elements, in an order of its own, so results do not depend on the
+// number of goroutines.
 type pool struct {
-	n    int
-	spin bool // spinning only helps when every worker has a CPU of its own
-	fn   func(w int)
-	gen  atomic.Uint32 // incremented to start a job
-	left atomic.Int32  // workers still running the current job
-	quit bool
+	n     int
+	spin  bool // spinning only helps when every worker has a CPU of its own
+	fn    func(w, i int)
+	state atomic.Uint64 // job number << 32 | next task << 16 | tasks
+	fin   atomic.Int32  // tasks finished in the current job
+	total int32
+	quit  atomic.Bool
 
 	parked   []atomic.Bool // worker w is parked (or about to) on wake[w]
 	wake     []chan struct{}
-	seen     []uint32      // the last job worker w started
-	started  []func() bool // worker w has a new job (bound once)
+	seen     []uint32      // the last job worker w looked at
+	started  []func() bool // a job after seen[w] was posted (bound once)
 	mainPark atomic.Bool
 	mainWake chan struct{}
 	doneFn   func() bool
@@ -43,6 +46,9 @@ type pool struct {
 // training step, short enough to waste little between epochs.
 const spinTime = 50 * time.Microsecond
 
+// maxTasks bounds the tasks of one job (16 bits of pool.state).
+const maxTasks = 1<<16 - 1
+
 func newPool(n int) *pool {
 	p := &pool{n: max(1, n)}
 	p.spin = runtime.GOMAXPROCS(0) >= p.n
@@ -51,10 +57,10 @@ func newPool(n int) *pool {
 	p.seen = make([]uint32, p.n)
 	p.started = make([]func() bool, p.n)
 	p.mainWake = make(chan struct{}, 1)
-	p.doneFn = func() bool { return p.left.Load() == 0 }
+	p.doneFn = func() bool { return p.fin.Load() == p.total }
 	for w := 1; w < p.n; w++ {
-		p.started[w] = func() bool { return p.gen.Load() != p.seen[w] }
 		p.wake[w] = make(chan struct{}, 1)
+		p.started[w] = func() bool { return uint32(p.state.Load()>>32) != p.seen[w] }
 		go p.worker(w)
 	}
 	return p
@@ -82,12 +88,28 @@ func (p *pool) worker(w int) {
 		if !p.spinUntil(p.started[w]) {
 			park(&p.parked[w], p.wake[w], p.started[w])
 		}
-		p.seen[w] = p.gen.Load()
-		if p.quit {
+		if p.quit.Load() {
 			return
 		}
-		p.fn(w)
-		if p.left.Add(-1) == 0 {
+		job := uint32(p.state.Load() >> 32)
+		p.seen[w] = job
+		p.work(w, job)
+	}
+}
+
+// work claims and runs tasks of the given job until none is left.
+func (p *pool) work(w int, job uint32) {
+	for {
+		st := p.state.Load()
+		next, total := int32(st>>16&0xffff), int32(st&0xffff)
+		if uint32(st>>32) != job || next >= total {
+			return
+		}
+		if !p.state.CompareAndSwap(st, st+1<<16) {
+			continue
+		}
+		p.fn(w, int(next)) // fn stays until all tasks of the job are finished
+		if p.fin.Add(1) == total {
 			unpark(&p.mainPark, p.mainWake)
 		}
 	}
@@ -116,40 +138,53 @@ func (p *pool) spinUntil(ready func() bool) bool {
 	}
 }
 
-// each calls fn(w) for every worker w in [0, n), fn(0) on the calling
-// goroutine, and waits for all.
-func (p *pool) each(fn func(w int)) {
-	if p.n == 1 {
-		fn(0)
+// run calls fn(w, i) for every task i in [0, tasks), each once, on some
+// worker w in [0, n) (the calling goroutine being worker 0), and waits.
+func (p *pool) run(tasks int, fn func(w, i int)) {
+	if p.n == 1 || tasks <= 1 {
+		for i := range tasks {
+			fn(0, i)
+		}
 		return
 	}
-	p.fn = fn
-	p.left.Store(int32(p.n - 1))
-	p.gen.Add(1)
+	if tasks > maxTasks {
+		panic("vae: too many tasks")
+	}
+	p.fn, p.total = fn, int32(tasks)
+	p.fin.Store(0)
+	job := uint32(p.state.Load()>>32) + 1
+	p.state.Store(uint64(job)<<32 | uint64(tasks))
 	for w := 1; w < p.n; w++ {
 		unpark(&p.parked[w], p.wake[w])
 	}
-	fn(0)
+	p.work(0, job)
 	if !p.spinUntil(p.doneFn) {
 		park(&p.mainPark, p.mainWake, p.doneFn)
 	}
 	p.fn = nil
 }
 
-// split returns worker w's part of [0, total) in blocks of blk.
-func (p *pool) split(w, total, blk int) (lo, hi int) {
+// chunks returns the number of tasks to cut a job of size total into: one
+// for a single worker, else about four per worker, each at least blk.
+func (p *pool) chunks(total, blk int) int {
+	if p.n == 1 {
+		return 1
+	}
+	return max(1, min(4*p.n, total/blk))
+}
+
+// part returns part i of [0, total) cut into parts parts, aligned to blk.
+func part(i, parts, total, blk int) (lo, hi int) {
 	nb := (total + blk - 1) / blk
-	return min(total, w*nb/p.n*blk), min(total, (w+1)*nb/p.n*blk)
+	return min(total, i*nb/parts*blk), min(total, (i+1)*nb/parts*blk)
 }
 
 func (p *pool) close() {
-	if p.n == 1 || p.quit {
+	if p.n == 1 || p.quit.Load() {
 		return
 	}
-	p.fn = func(int) {}
-	p.quit = true
-	p.left.Store(int32(p.n - 1))
-	p.gen.Add(1)
+	p.quit.Store(true)
+	p.state.Add(1 << 32)
 	for w := 1; w < p.n; w++ {
 		unpark(&p.parked[w], p.wake[w])
 	}

@@ -117,7 +117,7 @@ type task struct {
 	cost                 float64
 }
 
-// cut splits tasks into workers parts of about equal cost: worker w runs
+// cut splits tasks into workers parts of about equal cost: part w is
 // tasks[c[w]:c[w+1]].
 func cut(tasks []task, workers int) []int {
 	var total float64
@@ -174,7 +174,7 @@ type engine[T float] struct {
 	gobs    []float64 // dim
 
 	prepTasks, gradTasks []task
-	prepCut, gradCut     []int
+	prepCut, gradCut     []int // tasks of the pool: prepTasks[prepCut[i]:prepCut[i+1]]
 	ks                   []kernel.Scratch // per worker
 	sa, sb               [][]T            // per worker transposition scratch (float64)
 	f32                  bool             // T is float32: use the kernel package
@@ -184,7 +184,8 @@ type engine[T float] struct {
 	jbeta                 float64
 	jgrad                 bool
 	jrng                  *rand.Rand
-	prepFn, rowsFn, redFn func(w int)
+	rowChunk              int // rows per task of the rows phase
+	prepFn, rowsFn, redFn func(w, i int)
 }
 
 func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool, capRows, L int) *engine[T] {
@@ -284,8 +285,8 @@ func (e *engine[T]) planTasks() {
 	if e.lay.prior >= 0 {
 		e.gradTasks = append(e.gradTasks, task{kind: taskPrior, cost: 4 * float64(e.cap*e.s.Latent)})
 	}
-	e.prepCut = cut(e.prepTasks, e.pool.n)
-	e.gradCut = cut(e.gradTasks, e.pool.n)
+	e.prepCut = cut(e.prepTasks, e.pool.chunks(len(e.prepTasks), 1))
+	e.gradCut = cut(e.gradTasks, e.pool.chunks(len(e.gradTasks), 1))
 }
 
 // load copies rows idx of d into the input buffer.
@@ -342,11 +343,11 @@ func (e *engine[T]) runPrep(w int, t task) {
 	}
 }
 
-// prepPart is worker w's part of the preparation phase: the weights of
+// prepPart runs task i of the preparation phase on worker w: the weights of
 // both networks for the forward pass and, with jgrad, the backward pass,
 // and the noise if jrng is not nil.
-func (e *engine[T]) prepPart(w int) {
-	for _, t := range e.prepTasks[e.prepCut[w]:e.prepCut[w+1]] {
+func (e *engine[T]) prepPart(w, i int) {
+	for _, t := range e.prepTasks[e.prepCut[i]:e.prepCut[i+1]] {
 		if (t.kind == taskEps && e.jrng == nil) || (t.kind == taskPackT && !e.jgrad) {
 			continue
 		}
@@ -533,11 +534,16 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	e.jL, e.jbeta, e.jrng, e.jgrad = L, beta, rng, grad
 	e.nets[0].rows, e.nets[1].rows = n, L*n
 	e.obsVar()
-	e.pool.each(e.prepFn)
+	e.pool.run(len(e.prepCut)-1, e.prepFn)
 	e.jrng = nil
-	e.pool.each(e.rowsFn)
+	e.rowChunk = n
+	if e.pool.n > 1 {
+		// about four tasks per worker, of whole kernel blocks
+		e.rowChunk = max(1, (n+4*e.pool.n*kernel.MR-1)/(4*e.pool.n*kernel.MR)) * kernel.MR
+	}
+	e.pool.run((n+e.rowChunk-1)/e.rowChunk, e.rowsFn)
 	if grad {
-		e.pool.each(e.redFn)
+		e.pool.run(len(e.gradCut)-1, e.redFn)
 	}
 	for _, v := range e.recRow[:L*n] {
 		rec += v
@@ -549,12 +555,9 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	return rec, kl
 }
 
-// rowsPart is worker w's part of the rows phase.
-func (e *engine[T]) rowsPart(w int) {
-	lo, hi := e.pool.split(w, e.n, kernel.MR)
-	if lo < hi {
-		e.rows(w, lo, hi)
-	}
+// rowsPart runs task i of the rows phase on worker w.
+func (e *engine[T]) rowsPart(w, i int) {
+	e.rows(w, i*e.rowChunk, min(e.n, (i+1)*e.rowChunk))
 }
 
 // rows runs rows lo..hi-1 through the encoder, sampling, decoder and loss
@@ -628,10 +631,10 @@ func (e *engine[T]) rows(w, lo, hi int) {
 	}
 }
 
-// redPart is worker w's part of the gradient phase: the gradient elements
+// redPart runs task i of the gradient phase on worker w: the gradient elements
 // that sum over rows, each summed in row order.
-func (e *engine[T]) redPart(w int) {
-	for _, t := range e.gradTasks[e.gradCut[w]:e.gradCut[w+1]] {
+func (e *engine[T]) redPart(w, i int) {
+	for _, t := range e.gradTasks[e.gradCut[i]:e.gradCut[i+1]] {
 		switch t.kind {
 		case taskDW:
 			e.dW(w, t)
@@ -639,8 +642,12 @@ func (e *engine[T]) redPart(w int) {
 			nt := &e.nets[t.net]
 			ln := nt.layers[t.l]
 			dst := e.g[ln.b+t.lo : ln.b+t.hi]
-			clear(dst)
 			dA := nt.dA[t.l]
+			if e.f32 {
+				kernel.ColSum(any(dst).([]float32), any(dA[t.lo:]).([]float32), nt.rows, ln.out)
+				continue
+			}
+			clear(dst)
 			for r := 0; r < nt.rows; r++ {
 				addTo(dst, dA[r*ln.out+t.lo:r*ln.out+t.hi])
 			}

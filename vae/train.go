@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/vica-dev/vica/vae/internal/kernel"
 )
 
 // Adam's constants (Kingma and Ba 2015, the PyTorch defaults).
@@ -33,7 +35,9 @@ type trainer[T float] struct {
 
 	// the current Adam step
 	gscale, lrT, bc2 float64
-	normFn, adamFn   func(w int)
+	normFn, adamFn   func(w, i int)
+	parts            int // tasks of the norm and Adam phases
+	adamK            []kernel.AdamConsts // per worker
 
 	// last good state, for NaN/Inf roll-back: a snapshot taken at the end
 	// of an epoch becomes good once a loss evaluated at it is finite.
@@ -54,6 +58,8 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 	t.idx = make([]int, 0, s.BatchSize)
 	t.normFn = t.normPart
 	t.adamFn = t.adamPart
+	t.adamK = make([]kernel.AdamConsts, pl.n)
+	t.parts = pl.chunks(len(t.blocks), 1)
 	t.goodP = append([]T(nil), params...)
 	t.goodM = make([]T, len(params))
 	t.goodV = make([]T, len(params))
@@ -65,8 +71,8 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 
 func (t *trainer[T]) close() { t.e.pool.close() }
 
-func (t *trainer[T]) normPart(w int) {
-	lo, hi := t.e.pool.split(w, len(t.blocks), 1)
+func (t *trainer[T]) normPart(_, i int) {
+	lo, hi := part(i, t.parts, len(t.blocks), 1)
 	g := t.e.g
 	for b := lo; b < hi; b++ {
 		blk := g[b*normBlock : min(len(g), (b+1)*normBlock)]
@@ -77,10 +83,18 @@ func (t *trainer[T]) normPart(w int) {
 // adamBlock aligns the workers' parts of the Adam update.
 const adamBlock = 64
 
-func (t *trainer[T]) adamPart(w int) {
-	lo, hi := t.e.pool.split(w, len(t.e.p), adamBlock)
+func (t *trainer[T]) adamPart(w, i int) {
+	lo, hi := part(i, t.parts, len(t.e.p), adamBlock)
 	p, g, m, v := t.e.p[lo:hi], t.e.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
 	gs, lr, bc2 := T(t.gscale), T(t.lrT), T(t.bc2)
+	if p32, ok := any(p).([]float32); ok {
+		// the same operations in the same order, 8 at a time
+		k := &t.adamK[w]
+		*k = kernel.AdamConsts{GradScale: float32(gs), Beta1: adamBeta1, C1: 1 - adamBeta1, Beta2: adamBeta2,
+			C2: 1 - adamBeta2, LR: float32(lr), BiasCorr2: float32(bc2), Eps: adamEps}
+		kernel.Adam(p32, any(g).([]float32), any(m).([]float32), any(v).([]float32), k)
+		return
+	}
 	for i := range p {
 		gi := g[i] * gs
 		mi := adamBeta1*m[i] + (1-adamBeta1)*gi
@@ -92,7 +106,7 @@ func (t *trainer[T]) adamPart(w int) {
 
 // gradNorm returns the Euclidean norm of the gradient.
 func (t *trainer[T]) gradNorm() float64 {
-	t.e.pool.each(t.normFn)
+	t.e.pool.run(t.parts, t.normFn)
 	var s float64
 	for _, b := range t.blocks {
 		s += b
@@ -110,7 +124,7 @@ func (t *trainer[T]) update(norm float64) {
 	}
 	t.lrT = t.lr / (1 - math.Pow(adamBeta1, float64(t.t)))
 	t.bc2 = math.Sqrt(1 - math.Pow(adamBeta2, float64(t.t)))
-	t.e.pool.each(t.adamFn)
+	t.e.pool.run(t.parts, t.adamFn)
 }
 
 func (t *trainer[T]) snapshot() {

@@ -10,3 +10,13 @@ var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func kern6x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, n int, ka int)
+
+// adam8 is Adam for n a positive multiple of 8.
+//
+//go:noescape
+func adam8(par, grad, mom, vel *float32, n int, k *AdamConsts)
+
+// colsum32 is ColSum for 32 columns.
+//
+//go:noescape
+func colsum32(dst, a *float32, rows, stride int)

@@ -76,3 +76,73 @@ loop:
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
 	RET
+
+// func adam8(par, grad, mom, vel *float32, n int, k *AdamConsts)
+TEXT ·adam8(SB), NOSPLIT, $0-48
+	MOVQ par+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ mom+16(FP), R8
+	MOVQ vel+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), AX
+	VBROADCASTSS 0(AX), Y8   // GradScale
+	VBROADCASTSS 4(AX), Y9   // Beta1
+	VBROADCASTSS 8(AX), Y10  // C1
+	VBROADCASTSS 12(AX), Y11 // Beta2
+	VBROADCASTSS 16(AX), Y12 // C2
+	VBROADCASTSS 20(AX), Y13 // LR
+	VBROADCASTSS 24(AX), Y14 // BiasCorr2
+	VBROADCASTSS 28(AX), Y15 // Eps
+	XORQ BX, BX
+
+adamloop:
+	VMULPS  (SI)(BX*4), Y8, Y0  // gi
+	VMULPS  (R8)(BX*4), Y9, Y1  // Beta1·m
+	VMULPS  Y0, Y10, Y2         // C1·gi
+	VADDPS  Y2, Y1, Y1          // m
+	VMULPS  (R9)(BX*4), Y11, Y3 // Beta2·v
+	VMULPS  Y0, Y12, Y4         // C2·gi
+	VMULPS  Y0, Y4, Y4          // ·gi
+	VADDPS  Y4, Y3, Y3          // v
+	VMOVUPS Y1, (R8)(BX*4)
+	VMOVUPS Y3, (R9)(BX*4)
+	VSQRTPS Y3, Y5
+	VDIVPS  Y14, Y5, Y5         // sqrt(v)/BiasCorr2
+	VADDPS  Y15, Y5, Y5         // + Eps
+	VMULPS  Y1, Y13, Y6         // LR·m
+	VDIVPS  Y5, Y6, Y6
+	VMOVUPS (DI)(BX*4), Y7
+	VSUBPS  Y6, Y7, Y7
+	VMOVUPS Y7, (DI)(BX*4)
+	ADDQ    $8, BX
+	CMPQ    BX, CX
+	JLT     adamloop
+	VZEROUPPER
+	RET
+
+// func colsum32(dst, a *float32, rows, stride int)
+TEXT ·colsum32(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+colsumloop:
+	VADDPS (SI), Y0, Y0
+	VADDPS 32(SI), Y1, Y1
+	VADDPS 64(SI), Y2, Y2
+	VADDPS 96(SI), Y3, Y3
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    colsumloop
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET
