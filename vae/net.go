@@ -174,7 +174,7 @@ type engine[T float] struct {
 	gobs    []float64 // dim
 
 	prepTasks, gradTasks []task
-	prepCut, gradCut     []int // tasks of the pool: prepTasks[prepCut[i]:prepCut[i+1]]
+	prepCut, gradCut     []int            // tasks of the pool: prepTasks[prepCut[i]:prepCut[i+1]]
 	ks                   []kernel.Scratch // per worker
 	sa, sb               [][]T            // per worker transposition scratch (float64)
 	f32                  bool             // T is float32: use the kernel package

@@ -36,7 +36,7 @@ type trainer[T float] struct {
 	// the current Adam step
 	gscale, lrT, bc2 float64
 	normFn, adamFn   func(w, i int)
-	parts            int // tasks of the norm and Adam phases
+	parts            int                 // tasks of the norm and Adam phases
 	adamK            []kernel.AdamConsts // per worker
 
 	// last good state, for NaN/Inf roll-back: a snapshot taken at the end
