@@ -718,6 +718,10 @@ func (e *engine[T]) dW(w int, t task) {
 func activate[T float](c []T, act Activation) {
 	switch act {
 	case LeakyReLU:
+		if c, ok := any(c).([]float32); ok {
+			kernel.Leaky(c, leakySlope) // the same bits, 8 at a time
+			return
+		}
 		for i, v := range c {
 			c[i] = max(v, v*leakySlope) // branch-free: signs are random
 		}
@@ -743,11 +747,8 @@ func derivMul[T float](d, h []T, act Activation) {
 		// branch-free: the factor is 1 for h >= +0, the slope for h <= -0
 		switch h := any(h).(type) {
 		case []float32:
-			d := any(d).([]float32)
-			for i, v := range h {
-				neg := float32(math.Float32bits(v) >> 31)
-				d[i] *= 1 - (1-leakySlope)*neg
-			}
+			// d *= 1 - (1-leakySlope)·(sign bit of h), 8 at a time
+			kernel.LeakyDeriv(any(d).([]float32), h, 1-float32(1-leakySlope))
 		case []float64:
 			d := any(d).([]float64)
 			for i, v := range h {

@@ -20,3 +20,13 @@ func adam8(par, grad, mom, vel *float32, n int, k *AdamConsts)
 //
 //go:noescape
 func colsum32(dst, a *float32, rows, stride int)
+
+// leaky8 is Leaky for n a positive multiple of 8.
+//
+//go:noescape
+func leaky8(c *float32, n int, slope float32)
+
+// leakyDeriv8 is LeakyDeriv for n a positive multiple of 8.
+//
+//go:noescape
+func leakyDeriv8(d, h *float32, n int, f float32)

@@ -146,3 +146,43 @@ colsumloop:
 	VMOVUPS Y3, 96(DI)
 	VZEROUPPER
 	RET
+
+// func leaky8(c *float32, n int, slope float32)
+TEXT ·leaky8(SB), NOSPLIT, $0-20
+	MOVQ c+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS slope+16(FP), Y1
+	XORQ BX, BX
+
+leakyloop:
+	VMOVUPS (DI)(BX*4), Y0
+	VMULPS  Y1, Y0, Y2  // c·slope
+	VMAXPS  Y2, Y0, Y0  // max(c, c·slope): the operands share their sign
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ    $8, BX
+	CMPQ    BX, CX
+	JLT     leakyloop
+	VZEROUPPER
+	RET
+
+// func leakyDeriv8(d, h *float32, n int, f float32)
+TEXT ·leakyDeriv8(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ h+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS f+24(FP), Y1
+	MOVL $0x3f800000, AX // 1.0
+	MOVQ AX, X2
+	VBROADCASTSS X2, Y2
+	XORQ BX, BX
+
+derivloop:
+	VMOVUPS   (SI)(BX*4), Y3
+	VBLENDVPS Y3, Y1, Y2, Y4 // f where h's sign bit is set, else 1
+	VMULPS    (DI)(BX*4), Y4, Y4
+	VMOVUPS   Y4, (DI)(BX*4)
+	ADDQ      $8, BX
+	CMPQ      BX, CX
+	JLT       derivloop
+	VZEROUPPER
+	RET
