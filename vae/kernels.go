@@ -165,12 +165,12 @@ func (p *pool) run(tasks int, fn func(w, i int)) {
 }
 
 // chunks returns the number of tasks to cut a job of size total into: one
-// for a single worker, else about four per worker, each at least blk.
+// for a single worker, else about eight per worker, each at least blk.
 func (p *pool) chunks(total, blk int) int {
 	if p.n == 1 {
 		return 1
 	}
-	return max(1, min(4*p.n, total/blk))
+	return max(1, min(8*p.n, total/blk))
 }
 
 // part returns part i of [0, total) cut into parts parts, aligned to blk.

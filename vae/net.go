@@ -179,6 +179,10 @@ type engine[T float] struct {
 	sa, sb               [][]T            // per worker transposition scratch (float64)
 	f32                  bool             // T is float32: use the kernel package
 
+	// rows to load in the next step (loadLater)
+	ld   Data
+	lidx []int
+
 	// the current step
 	jL                    int
 	jbeta                 float64
@@ -293,21 +297,32 @@ func (e *engine[T]) planTasks() {
 func (e *engine[T]) load(d Data, idx []int) {
 	e.n = len(idx)
 	for r, i := range idx {
-		row := d.X.Row(i)
-		dst := e.x[r*e.inE : (r+1)*e.inE]
-		for j, v := range row {
-			dst[j] = T(v)
-		}
-		u := 0
-		if d.Segment != nil {
-			u = d.Segment[i]
-		}
-		e.seg[r] = u
-		if e.s.EncoderSeesSegment {
-			oh := dst[e.dim:]
-			clear(oh)
-			oh[u] = 1
-		}
+		e.loadRow(d, r, i)
+	}
+}
+
+// loadLater is load done by the next step, each worker loading its rows.
+// d and idx must stay unchanged until then.
+func (e *engine[T]) loadLater(d Data, idx []int) {
+	e.n = len(idx)
+	e.ld, e.lidx = d, idx
+}
+
+func (e *engine[T]) loadRow(d Data, r, i int) {
+	row := d.X.Row(i)
+	dst := e.x[r*e.inE : (r+1)*e.inE]
+	for j, v := range row {
+		dst[j] = T(v)
+	}
+	u := 0
+	if d.Segment != nil {
+		u = d.Segment[i]
+	}
+	e.seg[r] = u
+	if e.s.EncoderSeesSegment {
+		oh := dst[e.dim:]
+		clear(oh)
+		oh[u] = 1
 	}
 }
 
@@ -538,10 +553,11 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	e.jrng = nil
 	e.rowChunk = n
 	if e.pool.n > 1 {
-		// about four tasks per worker, of whole kernel blocks
-		e.rowChunk = max(1, (n+4*e.pool.n*kernel.MR-1)/(4*e.pool.n*kernel.MR)) * kernel.MR
+		// about eight tasks per worker, of whole kernel blocks
+		e.rowChunk = max(1, (n+8*e.pool.n*kernel.MR-1)/(8*e.pool.n*kernel.MR)) * kernel.MR
 	}
 	e.pool.run((n+e.rowChunk-1)/e.rowChunk, e.rowsFn)
+	e.ld, e.lidx = Data{}, nil
 	if grad {
 		e.pool.run(len(e.gradCut)-1, e.redFn)
 	}
@@ -557,7 +573,13 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 
 // rowsPart runs task i of the rows phase on worker w.
 func (e *engine[T]) rowsPart(w, i int) {
-	e.rows(w, i*e.rowChunk, min(e.n, (i+1)*e.rowChunk))
+	lo, hi := i*e.rowChunk, min(e.n, (i+1)*e.rowChunk)
+	if e.lidx != nil {
+		for r := lo; r < hi; r++ {
+			e.loadRow(e.ld, r, e.lidx[r])
+		}
+	}
+	e.rows(w, lo, hi)
 }
 
 // rows runs rows lo..hi-1 through the encoder, sampling, decoder and loss

@@ -159,7 +159,7 @@ func (t *trainer[T]) rollback() {
 // the parameters. It returns the ELBO sum over the rows (beta = 1) and
 // false, without updating, if the loss or gradient is not finite.
 func (t *trainer[T]) batchStep(d Data, idx []int, beta float64, rng *rand.Rand) (float64, bool) {
-	t.e.load(d, idx)
+	t.e.loadLater(d, idx)
 	rec, kl := t.e.step(t.s.Samples, beta, rng, true)
 	norm := t.gradNorm()
 	if math.IsNaN(rec+kl+norm) || math.IsInf(rec+kl+norm, 0) {
