@@ -49,11 +49,16 @@
 // parameters, roll-back and learning-rate halving after a NaN or Inf, and
 // cancellation through a context.Context.
 //
-// Training runs in float32 by default (float64 on request) with matrix
-// products from github.com/viterin/vek (SIMD assembly, no cgo). Work is split
-// among goroutines by output elements only, and random numbers are drawn on
-// one goroutine in a fixed order, so one seed gives the same parameters bit
-// for bit whatever the number of threads.
+// Training runs in float32 by default, with an AVX2/FMA matrix-product
+// kernel in assembly (no cgo; pure Go on other machines), or in float64 on
+// request, with products from github.com/viterin/vek. A step takes five
+// hand-overs between its goroutines: weights packed; each goroutine runs
+// whole groups of rows through the encoder, sampling, decoder, loss and
+// back; the weight gradients, which sum over all rows; the gradient norm;
+// the Adam update. Work is split among goroutines by output elements only,
+// each summed in a fixed order, and random numbers are drawn on one
+// goroutine in a fixed order, so one seed gives the same parameters bit for
+// bit whatever the number of threads.
 //
 // # References
 //
