@@ -57,8 +57,16 @@
 //
 // # Corrupt input
 //
+// Damaged input gives an error wrapping [ErrCorrupt] that names the file.
 // arrow-go validates most of what it reads, but some corrupt inputs make it
 // panic. As a last resort every exported function recovers such a panic at
 // the package boundary and returns it as an error wrapping [ErrCorrupt]; no
 // panic escapes to the caller.
+//
+// Some damage would make arrow-go allocate without bound, and Go's
+// out-of-memory is fatal, beyond any recover. So the reader bounds every IPC
+// message by the file's size (a stream of unknown size: 1 GiB per message
+// body), and checks the vector lengths of the Arrow schema (in an IPC file's
+// footer, a stream's first message, or a Parquet file's ARROW:schema) before
+// arrow-go decodes it. Fuzzing (FuzzRead) found both cases.
 package arrowio

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -265,21 +266,53 @@ const streamBuffer = 1 << 20
 // (see checkSchema) without consuming it.
 func checkStreamSchema(br *bufio.Reader) error {
 	head, _ := br.Peek(8)
-	if len(head) < 8 {
-		return nil // arrow-go reports short streams
-	}
-	n, skip := int(int32(binary.LittleEndian.Uint32(head))), 4
-	if n == -1 { // continuation marker, then the length
-		n, skip = int(int32(binary.LittleEndian.Uint32(head[4:]))), 8
-	}
+	n, skip := messageLength(head)
 	if n <= 0 || n+skip > br.Size() {
 		return nil
 	}
 	msg, _ := br.Peek(skip + n)
-	if len(msg) < skip+n {
+	return checkSchemaMessage(msg)
+}
+
+// messageLength returns the metadata length of the IPC message that
+// starts with head and the size of its prefix (-1 if head is too short).
+func messageLength(head []byte) (n, skip int) {
+	if len(head) < 8 {
+		return -1, 0
+	}
+	n, skip = int(int32(binary.LittleEndian.Uint32(head))), 4
+	if n == -1 { // continuation marker, then the length
+		n, skip = int(int32(binary.LittleEndian.Uint32(head[4:]))), 8
+	}
+	return n, skip
+}
+
+// checkSchemaMessage checks the schema in a serialized IPC message; a short
+// or unrecognised message is left for arrow-go to report.
+func checkSchemaMessage(msg []byte) error {
+	n, skip := messageLength(msg)
+	if n <= 0 || len(msg) < skip+n {
 		return nil
 	}
-	return checkMessage(fb(msg[skip:]))
+	return checkMessage(fb(msg[skip : skip+n]))
+}
+
+// checkStoredSchema checks the Arrow schema that Parquet writers (pyarrow,
+// arrow-go) store base64-encoded under ARROW:schema, which pqarrow decodes
+// with the same IPC code; the decoding follows pqarrow's.
+func checkStoredSchema(pf *file.Reader) error {
+	v := pf.MetaData().KeyValueMetadata().FindValue("ARROW:schema")
+	if v == nil {
+		return nil
+	}
+	var decoded []byte
+	if len(*v)%4 == 0 {
+		decoded, _ = base64.StdEncoding.DecodeString(*v)
+	}
+	if len(decoded) == 0 {
+		decoded, _ = base64.RawStdEncoding.DecodeString(*v)
+	}
+	return checkSchemaMessage(decoded)
 }
 
 // endOfStream is the 8-byte end-of-stream marker: continuation, length 0.
@@ -335,6 +368,9 @@ func readParquet(name string, r readAtSeeker, size int64, opts *ReadOptions) (*t
 		return nil, nil, d.fail(corrupt(err))
 	}
 	defer pf.Close()
+	if err := checkStoredSchema(pf); err != nil {
+		return nil, nil, d.fail(corrupt(err))
+	}
 	batch := d.opts.BatchSize
 	if batch <= 0 {
 		batch = defaultBatchSize
