@@ -267,3 +267,8 @@ func writeFrame(path string, f *timeseries.Frame) error {
 	}
 	return arrowio.WriteFile(path, f, nil)
 }
+
+// writeCSV writes f as CSV to w (standard output).
+func writeCSV(w io.Writer, f *timeseries.Frame) error {
+	return csvio.Write(w, f)
+}

@@ -140,3 +140,49 @@ func TestSimulateReproducible(t *testing.T) {
 		t.Fatal("same seed gave different data")
 	}
 }
+
+// TestFitTransform fits a small simulated dataset, checks that the sources
+// file lines up with the input and that transform with the saved model
+// gives the same sources (the model is deterministic given its file).
+func TestFitTransform(t *testing.T) {
+	dir := t.TempDir()
+	sim := filepath.Join(dir, "sim.csv")
+	if code, _, stderr := vica(t, "simulate", "-o", sim, "--sources", "2", "--segments", "10", "--segment-length", "200", "--layers", "1", "--seed", "2"); code != exitOK {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	est, model := filepath.Join(dir, "est.csv"), filepath.Join(dir, "m.vica")
+	code, out, stderr := vica(t, "fit", sim, "--sources", "2", "--epochs", "5", "-o", est, "--model", model, "--json")
+	if code != exitOK {
+		t.Fatalf("fit: exit %d: %s", code, stderr)
+	}
+	var sum fitOutput
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("fit --json: %v\n%s", err, out)
+	}
+	if sum.Rows != 2000 || len(sum.Summary.Channels) != 2 {
+		t.Fatalf("summary: %+v", sum)
+	}
+	est2 := filepath.Join(dir, "est2.csv")
+	if code, _, stderr := vica(t, "transform", model, sim, "-o", est2); code != exitOK {
+		t.Fatalf("transform: exit %d: %s", code, stderr)
+	}
+	a, _ := os.ReadFile(est)
+	b, _ := os.ReadFile(est2)
+	if !bytes.Equal(a, b) {
+		t.Fatal("transform of the training data differs from fit's sources")
+	}
+	if lines := bytes.Count(a, []byte("\n")); lines != 2001 {
+		t.Fatalf("sources file has %d lines, want 2001 (header + one per input row)", lines)
+	}
+	// Bad requests: more sources than channels, a model on other channels.
+	if code, _, stderr := vica(t, "fit", sim, "--sources", "3"); code != exitFailure || !strings.Contains(stderr, "3 sources") {
+		t.Errorf("fit --sources 3 on 2 channels: exit %d, stderr %q", code, stderr)
+	}
+	other := writeFile(t, dir, "other.csv", "t,y1,y2\n0,1,2\n1,2,3\n")
+	if code, _, stderr := vica(t, "transform", model, other); code != exitFailure || !strings.Contains(stderr, `"x1"`) {
+		t.Errorf("transform on other channels: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := vica(t, "transform", other, sim); code != exitFailure || !strings.Contains(stderr, "other.csv") {
+		t.Errorf("transform with a CSV as model: exit %d, stderr %q", code, stderr)
+	}
+}

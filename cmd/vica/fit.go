@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vica-dev/vica/ica"
+	"github.com/vica-dev/vica/timeseries"
+)
+
+// fitFlags are the flags of fit that shape the model.
+type fitFlags struct {
+	sources       string
+	window        int
+	segmentLength int
+	segmentColumn string
+	restarts      int
+	seed          uint64
+	epochs        int
+	robust        bool
+	plain         bool
+}
+
+func (f *fitFlags) register(c *cobra.Command) {
+	fs := c.Flags()
+	fs.StringVar(&f.sources, "sources", "auto", `number of sources K, or "auto" to estimate it`)
+	fs.IntVar(&f.window, "window", 1, "time steps the encoder sees; the source at t comes from rows t-W+1..t")
+	fs.IntVar(&f.segmentLength, "segment-length", 0, "rows per segment of the segment-conditioned prior (default: rows/40, at least 50)")
+	fs.StringVar(&f.segmentColumn, "segment-column", "", "a column of segment labels (conditions, days) to use instead of fixed-length segments")
+	fs.IntVar(&f.restarts, "restarts", 1, "fits from different seeds; the best by validation ELBO is kept and the others measure each source's stability")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed: the same seed gives the same model")
+	fs.IntVar(&f.epochs, "epochs", 0, "maximum training epochs (default: the library's, with early stopping)")
+	fs.BoolVar(&f.robust, "robust", false, "scale channels by median and MAD instead of mean and standard deviation")
+	fs.BoolVar(&f.plain, "plain-vae", false, "use a standard normal prior (a plain VAE, not identifiable): a baseline")
+}
+
+// settings turns the flags into ica.Settings for K sources (0 = default).
+func (f *fitFlags) settings(k int) (*ica.Settings, error) {
+	if f.window < 1 {
+		return nil, usagef("--window %d: want at least 1", f.window)
+	}
+	if f.segmentLength < 0 || f.restarts < 1 || f.epochs < 0 {
+		return nil, usagef("--segment-length, --restarts and --epochs must be positive")
+	}
+	s := &ica.Settings{
+		Sources:       k,
+		Window:        f.window,
+		SegmentLength: f.segmentLength,
+		SegmentColumn: f.segmentColumn,
+		Restarts:      f.restarts,
+		Seed:          f.seed,
+		StandardPrior: f.plain,
+	}
+	if f.robust {
+		s.Scale = timeseries.Robust
+	}
+	if f.epochs > 0 {
+		v := ica.DefaultVAE()
+		v.Epochs = f.epochs
+		s.VAE = &v
+	}
+	return s, nil
+}
+
+// parseSources reads --sources: a positive integer, or "auto" (0).
+func parseSources(s string) (int, error) {
+	if strings.EqualFold(s, "auto") {
+		return 0, nil
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k < 1 {
+		return 0, usagef(`--sources %q: want a positive integer or "auto"`, s)
+	}
+	return k, nil
+}
+
+// fitOutput is the --json output of fit; field names are stable.
+type fitOutput struct {
+	File    string      `json:"file"`
+	Rows    int         `json:"rows"`
+	Sources string      `json:"sources_file,omitempty"`
+	Model   string      `json:"model_file,omitempty"`
+	Summary ica.Summary `json:"summary"`
+}
+
+func newFitCmd(e *env) *cobra.Command {
+	var (
+		d         dataFlags
+		ff        fitFlags
+		out, path string
+		asJSON    bool
+		quiet     bool
+	)
+	c := &cobra.Command{
+		Use:   "fit FILE",
+		Short: "Unmix a recording into independent sources and keep the model",
+		Long: `fit finds the independent sources of the channels of FILE with an
+identifiable VAE (iVAE): channels are scaled, cut into windows and time
+segments, and a VAE whose prior variances depend on the segment is trained,
+with early stopping on the end of every segment. The sources are the
+posterior means, most informative first, with unit variance.
+
+Channels that are exact linear combinations of others are reported and left
+out. Collapsed dimensions (which carry no information) are reported and left
+out of the sources.
+
+The sources go to -o (CSV, Arrow or Parquet by extension; the input's time
+column first, then s1..sK, one row per input row, the first W-1 empty), or
+to stdout as CSV without -o. The model goes to --model, for vica transform.`,
+		Example: `  vica fit sensors.csv --sources 3 -o sources.csv --model sensors.vica
+  vica fit ../shared/data/foetal_ecg/foetal_ecg.csv --sources 8 -o ecg_sources.csv`,
+		Args: exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			k, err := parseSources(ff.sources)
+			if err != nil {
+				return err
+			}
+			s, err := ff.settings(k)
+			if err != nil {
+				return err
+			}
+			prog := newProgress(e.stderr, quiet)
+			f, _, err := d.load(args[0], e.stderr)
+			if err != nil {
+				return err
+			}
+			s.Progress = func(p ica.Progress) {
+				label := "fit"
+				if p.Restarts > 1 {
+					label = fmt.Sprintf("fit restart %d/%d", p.Restart, p.Restarts)
+				}
+				prog.label = label
+				prog.update(p.Progress)
+			}
+			m, err := ica.Fit(c.Context(), f, s)
+			prog.finish()
+			if err != nil {
+				return fmt.Errorf("%q: %w", args[0], err)
+			}
+			src := m.Sources()
+			if out != "" {
+				if err := writeFrame(out, src); err != nil {
+					return err
+				}
+			}
+			if path != "" {
+				if err := m.SaveFile(path); err != nil {
+					return err
+				}
+			}
+			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary()}
+			w := e.stdout
+			if out == "" {
+				// The sources take stdout; the summary goes to stderr.
+				if err := writeCSV(e.stdout, src); err != nil {
+					return err
+				}
+				w = e.stderr
+			}
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(sum)
+			}
+			if quiet && out == "" {
+				return nil
+			}
+			return printFitSummary(w, &sum)
+		},
+	}
+	d.register(c)
+	ff.register(c)
+	fs := c.Flags()
+	fs.StringVarP(&out, "output", "o", "", "file for the sources (.csv, .arrow, .feather, .arrows, .parquet); default: CSV on stdout")
+	fs.StringVar(&path, "model", "", "file for the fitted model, for vica transform")
+	fs.BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
+	return c
+}
+
+func printFitSummary(w io.Writer, s *fitOutput) error {
+	sum := &s.Summary
+	fmt.Fprintf(w, "%s: %d rows, %d channels used", s.File, s.Rows, len(sum.Channels))
+	if len(sum.Dropped) > 0 {
+		fmt.Fprintf(w, "; dropped as linear combinations of others:")
+		for _, dr := range sum.Dropped {
+			fmt.Fprintf(w, " %s", dr.Channel)
+		}
+	}
+	fmt.Fprintf(w, "\n%d active sources of %d fitted (prior %s, %d segments, window %d)\n\n",
+		sum.Active, len(sum.Components), sum.Prior, sum.Segments, sum.Window)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "source\tKL (nats)\tstability\tnearest channel\tcorrelation\tstate")
+	for _, c := range sum.Components {
+		state := "active"
+		if !c.Active {
+			state = "collapsed (left out)"
+		}
+		stab := "-"
+		if !math.IsNaN(c.Stability) {
+			stab = fmt.Sprintf("%.3f", c.Stability)
+		}
+		name := c.Name
+		if !c.Active {
+			name = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%.3f\t%s\n", name, c.KL, stab, c.Channel, c.Correlation, state)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s.Sources != "" || s.Model != "" {
+		fmt.Fprintln(w)
+	}
+	if s.Sources != "" {
+		fmt.Fprintf(w, "sources: %s\n", s.Sources)
+	}
+	if s.Model != "" {
+		fmt.Fprintf(w, "model:   %s\n", s.Model)
+	}
+	return nil
+}
