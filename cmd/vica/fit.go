@@ -88,6 +88,8 @@ type fitOutput struct {
 	Sources string      `json:"sources_file,omitempty"`
 	Model   string      `json:"model_file,omitempty"`
 	Summary ica.Summary `json:"summary"`
+	// Rhythms are the dominant frequency of each active source, in order.
+	Rhythms []rhythm `json:"rhythms"`
 }
 
 func newFitCmd(e *env) *cobra.Command {
@@ -155,7 +157,7 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 					return err
 				}
 			}
-			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary()}
+			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary(), Rhythms: dominantRhythms(src)}
 			w := e.stdout
 			if out == "" {
 				// The sources take stdout; the summary goes to stderr.
@@ -197,8 +199,8 @@ func printFitSummary(w io.Writer, s *fitOutput) error {
 	fmt.Fprintf(w, "\n%d active sources of %d fitted (prior %s, %d segments, window %d)\n\n",
 		sum.Active, len(sum.Components), sum.Prior, sum.Segments, sum.Window)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "source\tKL (nats)\tstability\tnearest channel\tcorrelation\tstate")
-	for _, c := range sum.Components {
+	fmt.Fprintln(tw, "source\tKL (nats)\tstability\tnearest channel\tcorrelation\tdominant period\tstate")
+	for i, c := range sum.Components {
 		state := "active"
 		if !c.Active {
 			state = "collapsed (left out)"
@@ -211,7 +213,11 @@ func printFitSummary(w io.Writer, s *fitOutput) error {
 		if !c.Active {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%.3f\t%s\n", name, c.KL, stab, c.Channel, c.Correlation, state)
+		period := "-"
+		if c.Active && i < len(s.Rhythms) && s.Rhythms[i].Period != "" {
+			period = fmt.Sprintf("%s (%.3g Hz)", s.Rhythms[i].Period, s.Rhythms[i].Hz)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%.3f\t%s\t%s\n", name, c.KL, stab, c.Channel, c.Correlation, period, state)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
