@@ -39,7 +39,26 @@ type pool struct {
 	mainPark atomic.Bool
 	mainWake chan struct{}
 	doneFn   func() bool
+
+	// Adaptive use of the workers: on a machine whose other processes keep
+	// the CPUs busy, waiting for a descheduled worker can make n workers
+	// slower than one. Every period steps, the first probe run with the
+	// other choice (1 or n workers), and the faster choice is kept. Results
+	// do not depend on it.
+	solo            bool // the current choice is the calling goroutine alone
+	period, probe   int
+	k               int
+	probeT, steadyT time.Duration
+	steadyN         int
 }
+
+// Defaults of the adaptive use of the workers (steps).
+const (
+	adaptPeriod = 128
+	adaptProbe  = 4
+	// adaptGain is the speed-up a probe must show for the choice to change.
+	adaptGain = 1.03
+)
 
 // spinTime bounds the spinning of a waiting goroutine before it parks: long
 // enough to cover the serial sections between the parallel parts of a
@@ -50,7 +69,7 @@ const spinTime = 50 * time.Microsecond
 const maxTasks = 1<<16 - 1
 
 func newPool(n int) *pool {
-	p := &pool{n: max(1, n)}
+	p := &pool{n: max(1, n), period: adaptPeriod, probe: adaptProbe}
 	p.spin = runtime.GOMAXPROCS(0) >= p.n
 	p.parked = make([]atomic.Bool, p.n)
 	p.wake = make([]chan struct{}, p.n)
@@ -141,7 +160,7 @@ func (p *pool) spinUntil(ready func() bool) bool {
 // run calls fn(w, i) for every task i in [0, tasks), each once, on some
 // worker w in [0, n) (the calling goroutine being worker 0), and waits.
 func (p *pool) run(tasks int, fn func(w, i int)) {
-	if p.n == 1 || tasks <= 1 {
+	if p.n == 1 || tasks <= 1 || p.alone() {
 		for i := range tasks {
 			fn(0, i)
 		}
@@ -162,6 +181,35 @@ func (p *pool) run(tasks int, fn func(w, i int)) {
 		park(&p.mainPark, p.mainWake, p.doneFn)
 	}
 	p.fn = nil
+}
+
+// alone reports whether the calling goroutine is to work alone now.
+func (p *pool) alone() bool {
+	return p.solo != (p.k%p.period < p.probe)
+}
+
+// observe records the duration of one step (a unit of several jobs) and
+// makes the choice of workers for the next ones.
+func (p *pool) observe(d time.Duration) {
+	if p.n == 1 {
+		return
+	}
+	i := p.k % p.period
+	if i < p.probe {
+		p.probeT += d
+	} else {
+		p.steadyT += d
+		p.steadyN++
+	}
+	p.k++
+	if i == p.period-1 {
+		probe := p.probeT.Seconds() / float64(p.probe)
+		steady := p.steadyT.Seconds() / float64(p.steadyN)
+		if probe*adaptGain < steady {
+			p.solo = !p.solo
+		}
+		p.probeT, p.steadyT, p.steadyN = 0, 0, 0
+	}
 }
 
 // chunks returns the number of tasks to cut a job of size total into: one

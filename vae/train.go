@@ -159,6 +159,7 @@ func (t *trainer[T]) rollback() {
 // the parameters. It returns the ELBO sum over the rows (beta = 1) and
 // false, without updating, if the loss or gradient is not finite.
 func (t *trainer[T]) batchStep(d Data, idx []int, beta float64, rng *rand.Rand) (float64, bool) {
+	start := time.Now()
 	t.e.loadLater(d, idx)
 	rec, kl := t.e.step(t.s.Samples, beta, rng, true)
 	norm := t.gradNorm()
@@ -167,6 +168,7 @@ func (t *trainer[T]) batchStep(d Data, idx []int, beta float64, rng *rand.Rand) 
 	}
 	t.confirm()
 	t.update(norm)
+	t.e.pool.observe(time.Since(start))
 	return -(rec + kl), true
 }
 
