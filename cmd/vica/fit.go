@@ -97,6 +97,7 @@ func newFitCmd(e *env) *cobra.Command {
 		d         dataFlags
 		ff        fitFlags
 		out, path string
+		report    string
 		asJSON    bool
 		quiet     bool
 	)
@@ -158,6 +159,15 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 				}
 			}
 			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary(), Rhythms: dominantRhythms(src)}
+			if report != "" {
+				rd := &reportData{File: args[0], Made: reportTime(), Rows: f.Rows(), Summary: sum.Summary, Rhythms: sum.Rhythms, Sources: src}
+				for _, c := range sum.Summary.Components {
+					rd.KL = append(rd.KL, c.KL)
+				}
+				if err := writeReport(report, rd); err != nil {
+					return err
+				}
+			}
 			w := e.stdout
 			if out == "" {
 				// The sources take stdout; the summary goes to stderr.
@@ -182,6 +192,7 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 	fs := c.Flags()
 	fs.StringVarP(&out, "output", "o", "", "file for the sources (.csv, .arrow, .feather, .arrows, .parquet); default: CSV on stdout")
 	fs.StringVar(&path, "model", "", "file for the fitted model, for vica transform")
+	fs.StringVar(&report, "report", "", "write a self-contained HTML report with plots to this file")
 	fs.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
 	return c

@@ -151,7 +151,8 @@ func TestFitTransform(t *testing.T) {
 		t.Fatalf("simulate: exit %d: %s", code, stderr)
 	}
 	est, model := filepath.Join(dir, "est.csv"), filepath.Join(dir, "m.vica")
-	code, out, stderr := vica(t, "fit", sim, "--sources", "2", "--epochs", "5", "-o", est, "--model", model, "--json")
+	report := filepath.Join(dir, "report.html")
+	code, out, stderr := vica(t, "fit", sim, "--sources", "2", "--epochs", "5", "-o", est, "--model", model, "--json", "--report", report)
 	if code != exitOK {
 		t.Fatalf("fit: exit %d: %s", code, stderr)
 	}
@@ -161,6 +162,10 @@ func TestFitTransform(t *testing.T) {
 	}
 	if sum.Rows != 2000 || len(sum.Summary.Channels) != 2 {
 		t.Fatalf("summary: %+v", sum)
+	}
+	html, err := os.ReadFile(report)
+	if err != nil || !bytes.Contains(html, []byte("<svg")) || !bytes.HasSuffix(bytes.TrimSpace(html), []byte("</html>")) {
+		t.Fatalf("report: %v; %d bytes, want a whole HTML page with inline SVG plots", err, len(html))
 	}
 	est2 := filepath.Join(dir, "est2.csv")
 	if code, _, stderr := vica(t, "transform", model, sim, "-o", est2); code != exitOK {
