@@ -23,8 +23,8 @@
 // does. Nulls become NaN, vica's missing value; a column of Arrow's null type
 // is an all-missing channel. A timestamp column (any unit, with or without a
 // time zone) or a date column becomes the time index, as Unix nanoseconds in
-// UTC; a numeric column named in [ReadOptions.TimeColumn] becomes a number
-// index. The time index must be strictly increasing and have no nulls.
+// UTC; a numeric column named in [ReadOptions.TimeColumn], or in the schema
+// metadata [IndexKey] that [Write] records, becomes a number index. The time index must be strictly increasing and have no nulls.
 // Other columns (strings, booleans, decimals, nested types) are an error that
 // names them, or are skipped and listed in [Info.Skipped] with
 // [NonNumericSkip].
