@@ -238,6 +238,15 @@ func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool,
 		e.priTerm = make([]T, capRows*K)
 	}
 	e.ks = make([]kernel.Scratch, pl.n)
+	inner := L * capRows // the inner dimension of dW products
+	for _, ls := range [][]linear{lay.enc, lay.dec} {
+		for _, ln := range ls {
+			inner = max(inner, ln.in, ln.out)
+		}
+	}
+	for w := range e.ks {
+		e.ks[w].Reserve(inner)
+	}
 	e.sa = make([][]T, pl.n)
 	e.sb = make([][]T, pl.n)
 	e.planTasks()

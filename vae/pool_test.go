@@ -95,3 +95,30 @@ func TestAdaptiveSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestStepAllocs checks that a training step allocates nothing once warm,
+// with one and two threads.
+func TestStepAllocs(t *testing.T) {
+	for _, threads := range []int{1, 2} {
+		rng := rand.New(rand.NewPCG(5, 5))
+		d := randData(rng, 64, 6, 3)
+		s, err := resolve(&Settings{Latent: 3, Hidden: []int{70, 20}, BatchSize: 64, Prior: SegmentPrior, Segments: 3,
+			EncoderSeesSegment: true, Channels: 2, Threads: threads}, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lay := newLayout(&s, 6)
+		tr := newTrainer(&s, &lay, 6, convert[float32](initParams(&lay, rng)), threads)
+		idx := make([]int, 64)
+		for i := range idx {
+			idx[i] = i
+		}
+		for range 20 { // warm up: scratch buffers grow to their sizes
+			tr.batchStep(d, idx, 1, rng)
+		}
+		if a := testing.AllocsPerRun(20, func() { tr.batchStep(d, idx, 1, rng) }); a != 0 {
+			t.Errorf("threads=%d: %v allocations per step", threads, a)
+		}
+		tr.close()
+	}
+}

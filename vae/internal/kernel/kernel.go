@@ -12,6 +12,13 @@ const (
 // Scratch holds the padding buffers of one goroutine.
 type Scratch struct{ a, b, c []float32 }
 
+// Reserve sizes s for products with inner dimensions up to n, so that Gemm
+// allocates nothing.
+func (s *Scratch) Reserve(n int) {
+	s.a = grow(s.a, MR*n)
+	s.c = grow(s.c, MR*NR)
+}
+
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
 		return make([]float32, n)
