@@ -169,6 +169,8 @@ type engine[T float] struct {
 
 	recRow  []float64 // L·n reconstruction terms
 	klTerm  []float64 // n × K KL terms
+	sd      []float64 // n × K posterior standard deviations exp(logvar/2)
+	ip      []float64 // K, or Segments × K for the segment prior: prior precisions
 	q       []T       // L·n × dim squared standardised residuals (learned observation variance)
 	priTerm []T       // n × K prior gradient terms (segment prior)
 	gobs    []float64 // dim
@@ -230,6 +232,11 @@ func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool,
 	e.ivx = make([]T, dim)
 	e.recRow = make([]float64, L*capRows)
 	e.klTerm = make([]float64, capRows*K)
+	e.sd = make([]float64, capRows*K)
+	e.ip = make([]float64, K)
+	if lay.prior >= 0 {
+		e.ip = make([]float64, s.Segments*K)
+	}
 	if lay.obs >= 0 {
 		e.q = make([]T, L*capRows*dim)
 		e.gobs = make([]float64, dim)
@@ -519,13 +526,30 @@ func (e *engine[T]) sample(E []T, L int, rng *rand.Rand) {
 }
 
 // latent sets z = mu + eps·exp(logvar/2) for sample s of rows lo..hi-1.
+// With s = 0 it first sets e.sd to the standard deviations exp(logvar/2).
 func (e *engine[T]) latent(E []T, s, lo, hi int) {
 	K, n := e.s.Latent, e.n
+	if s == 0 {
+		for r := lo; r < hi; r++ {
+			for k := 0; k < K; k++ {
+				e.sd[r*K+k] = math.Exp(0.5 * float64(E[r*2*K+K+k]))
+			}
+		}
+	}
 	for r := lo; r < hi; r++ {
 		er := E[r*2*K : (r+1)*2*K]
 		o := (s*n + r) * K
 		for k := 0; k < K; k++ {
-			e.z[o+k] = er[k] + e.eps[o+k]*T(math.Exp(0.5*float64(er[K+k])))
+			e.z[o+k] = er[k] + e.eps[o+k]*T(e.sd[r*K+k])
+		}
+	}
+}
+
+// priorVar fills e.ip with the prior precisions exp(-log lambda).
+func (e *engine[T]) priorVar() {
+	for u := range len(e.ip) / e.s.Latent {
+		for k := range e.s.Latent {
+			e.ip[u*e.s.Latent+k] = math.Exp(-e.priorLogVar(u, k))
 		}
 	}
 }
@@ -558,6 +582,7 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	e.jL, e.jbeta, e.jrng, e.jgrad = L, beta, rng, grad
 	e.nets[0].rows, e.nets[1].rows = n, L*n
 	e.obsVar()
+	e.priorVar()
 	e.pool.run(len(e.prepCut)-1, e.prepFn)
 	e.jrng = nil
 	e.rowChunk = n
@@ -639,7 +664,10 @@ func (e *engine[T]) rows(w, lo, hi int) {
 		for k := 0; k < K; k++ {
 			mu, lv := float64(er[k]), float64(er[K+k])
 			plv := e.priorLogVar(u, k)
-			ev, ip := math.Exp(lv), math.Exp(-plv)
+			ev, ip := math.Exp(lv), e.ip[k]
+			if e.lay.prior >= 0 {
+				ip = e.ip[u*K+k]
+			}
 			e.klTerm[r*K+k] = 0.5 * (plv - lv + (ev+mu*mu)*ip - 1)
 			if grad {
 				var dmu, dlv float64
@@ -648,7 +676,7 @@ func (e *engine[T]) rows(w, lo, hi int) {
 					dmu += float64(e.dz[o])
 					dlv += float64(e.dz[o] * e.eps[o])
 				}
-				dlv *= 0.5 * math.Exp(0.5*lv)
+				dlv *= 0.5 * e.sd[r*K+k] // exp(lv/2)
 				dE[r*2*K+k] = T(dmu + bn*mu*ip)
 				dE[r*2*K+K+k] = T(dlv + bn*0.5*(ev*ip-1))
 				if e.priTerm != nil {
