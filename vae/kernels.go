@@ -212,21 +212,6 @@ func (p *pool) observe(d time.Duration) {
 	}
 }
 
-// chunks returns the number of tasks to cut a job of size total into: one
-// for a single worker, else about eight per worker, each at least blk.
-func (p *pool) chunks(total, blk int) int {
-	if p.n == 1 {
-		return 1
-	}
-	return max(1, min(8*p.n, total/blk))
-}
-
-// part returns part i of [0, total) cut into parts parts, aligned to blk.
-func part(i, parts, total, blk int) (lo, hi int) {
-	nb := (total + blk - 1) / blk
-	return min(total, i*nb/parts*blk), min(total, (i+1)*nb/parts*blk)
-}
-
 func (p *pool) close() {
 	if p.n == 1 || p.quit.Load() {
 		return

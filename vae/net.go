@@ -117,27 +117,43 @@ type task struct {
 	cost                 float64
 }
 
-// cut splits tasks into workers parts of about equal cost: part w is
-// tasks[c[w]:c[w+1]].
+// cut groups tasks for workers goroutines that claim groups in order,
+// group g being tasks[c[g]:c[g+1]]: each group costs about 1/(2·workers) of
+// what remains, so that groups shrink towards the end and the goroutines
+// finish close together. One worker gets a single group.
 func cut(tasks []task, workers int) []int {
 	var total float64
 	for _, t := range tasks {
 		total += t.cost
 	}
-	c := make([]int, workers+1)
-	var acc float64
-	w := 1
-	for i, t := range tasks {
-		for w < workers && acc >= total*float64(w)/float64(workers) {
-			c[w] = i
-			w++
-		}
-		acc += t.cost
+	c := []int{0}
+	if workers == 1 {
+		return append(c, len(tasks))
 	}
-	for ; w <= workers; w++ {
-		c[w] = len(tasks)
+	var acc, left float64 = 0, total
+	for i, t := range tasks {
+		acc += t.cost
+		if acc >= left/float64(2*workers) || i == len(tasks)-1 {
+			c = append(c, i+1)
+			left -= acc
+			acc = 0
+		}
 	}
 	return c
+}
+
+// guided is cut for total equal items in blocks of blk: it sets b to the
+// bounds of the parts, part i being [b[i], b[i+1]).
+func guided(b []int, total, workers, blk int) []int {
+	b = append(b[:0], 0)
+	if workers == 1 {
+		return append(b, total)
+	}
+	for lo := 0; lo < total; {
+		lo = min(total, lo+max(blk, (total-lo)/(2*workers)/blk*blk))
+		b = append(b, lo)
+	}
+	return b
 }
 
 // engine holds a network's parameters and the buffers for minibatches of
@@ -190,7 +206,7 @@ type engine[T float] struct {
 	jbeta                 float64
 	jgrad                 bool
 	jrng                  *rand.Rand
-	rowChunk              int // rows per task of the rows phase
+	rowCut                []int // bounds of the tasks of the rows phase
 	prepFn, rowsFn, redFn func(w, i int)
 }
 
@@ -305,8 +321,9 @@ func (e *engine[T]) planTasks() {
 	if e.lay.prior >= 0 {
 		e.gradTasks = append(e.gradTasks, task{kind: taskPrior, cost: 4 * float64(e.cap*e.s.Latent)})
 	}
-	e.prepCut = cut(e.prepTasks, e.pool.chunks(len(e.prepTasks), 1))
-	e.gradCut = cut(e.gradTasks, e.pool.chunks(len(e.gradTasks), 1))
+	e.prepCut = cut(e.prepTasks, e.pool.n)
+	e.gradCut = cut(e.gradTasks, e.pool.n)
+	e.rowCut = make([]int, 0, e.cap)
 }
 
 // load copies rows idx of d into the input buffer.
@@ -585,12 +602,8 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	e.priorVar()
 	e.pool.run(len(e.prepCut)-1, e.prepFn)
 	e.jrng = nil
-	e.rowChunk = n
-	if e.pool.n > 1 {
-		// about eight tasks per worker, of whole kernel blocks
-		e.rowChunk = max(1, (n+8*e.pool.n*kernel.MR-1)/(8*e.pool.n*kernel.MR)) * kernel.MR
-	}
-	e.pool.run((n+e.rowChunk-1)/e.rowChunk, e.rowsFn)
+	e.rowCut = guided(e.rowCut, n, e.pool.n, kernel.MR)
+	e.pool.run(len(e.rowCut)-1, e.rowsFn)
 	e.ld, e.lidx = Data{}, nil
 	if grad {
 		e.pool.run(len(e.gradCut)-1, e.redFn)
@@ -607,7 +620,7 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 
 // rowsPart runs task i of the rows phase on worker w.
 func (e *engine[T]) rowsPart(w, i int) {
-	lo, hi := i*e.rowChunk, min(e.n, (i+1)*e.rowChunk)
+	lo, hi := e.rowCut[i], e.rowCut[i+1]
 	if e.lidx != nil {
 		for r := lo; r < hi; r++ {
 			e.loadRow(e.ld, r, e.lidx[r])

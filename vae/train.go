@@ -36,7 +36,7 @@ type trainer[T float] struct {
 	// the current Adam step
 	gscale, lrT, bc2 float64
 	normFn, adamFn   func(w, i int)
-	parts            int                 // tasks of the norm and Adam phases
+	normCut, adamCut []int               // bounds of the tasks of the norm and Adam phases
 	adamK            []kernel.AdamConsts // per worker
 
 	// last good state, for NaN/Inf roll-back: a snapshot taken at the end
@@ -59,7 +59,8 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 	t.normFn = t.normPart
 	t.adamFn = t.adamPart
 	t.adamK = make([]kernel.AdamConsts, pl.n)
-	t.parts = pl.chunks(len(t.blocks), 1)
+	t.normCut = guided(nil, len(t.blocks), pl.n, 1)
+	t.adamCut = guided(nil, len(params), pl.n, adamBlock)
 	t.goodP = append([]T(nil), params...)
 	t.goodM = make([]T, len(params))
 	t.goodV = make([]T, len(params))
@@ -72,7 +73,7 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 func (t *trainer[T]) close() { t.e.pool.close() }
 
 func (t *trainer[T]) normPart(_, i int) {
-	lo, hi := part(i, t.parts, len(t.blocks), 1)
+	lo, hi := t.normCut[i], t.normCut[i+1]
 	g := t.e.g
 	for b := lo; b < hi; b++ {
 		blk := g[b*normBlock : min(len(g), (b+1)*normBlock)]
@@ -84,7 +85,7 @@ func (t *trainer[T]) normPart(_, i int) {
 const adamBlock = 64
 
 func (t *trainer[T]) adamPart(w, i int) {
-	lo, hi := part(i, t.parts, len(t.e.p), adamBlock)
+	lo, hi := t.adamCut[i], t.adamCut[i+1]
 	p, g, m, v := t.e.p[lo:hi], t.e.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
 	gs, lr, bc2 := T(t.gscale), T(t.lrT), T(t.bc2)
 	if p32, ok := any(p).([]float32); ok {
@@ -106,7 +107,7 @@ func (t *trainer[T]) adamPart(w, i int) {
 
 // gradNorm returns the Euclidean norm of the gradient.
 func (t *trainer[T]) gradNorm() float64 {
-	t.e.pool.run(t.parts, t.normFn)
+	t.e.pool.run(len(t.normCut)-1, t.normFn)
 	var s float64
 	for _, b := range t.blocks {
 		s += b
@@ -124,7 +125,7 @@ func (t *trainer[T]) update(norm float64) {
 	}
 	t.lrT = t.lr / (1 - math.Pow(adamBeta1, float64(t.t)))
 	t.bc2 = math.Sqrt(1 - math.Pow(adamBeta2, float64(t.t)))
-	t.e.pool.run(t.parts, t.adamFn)
+	t.e.pool.run(len(t.adamCut)-1, t.adamFn)
 }
 
 func (t *trainer[T]) snapshot() {
