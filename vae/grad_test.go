@@ -27,6 +27,8 @@ func TestGradient(t *testing.T) {
 			Segments: 3, EncoderSeesSegment: true, Channels: 2, Samples: 3}},
 		{"relu/fixed-variance", Settings{Latent: 2, Hidden: []int{7, 5}, Activation: ReLU, FixedObsVariance: 0.5}},
 		{"linear", Settings{Latent: 2, Hidden: []int{}, Prior: SegmentPrior, Segments: 2}},
+		{"full-covariance/segment", Settings{Latent: 3, Hidden: []int{5}, Activation: Tanh, Prior: SegmentPrior, Segments: 2,
+			FullCovariance: true, Samples: 2}},
 		{"wide", Settings{Latent: 3, Hidden: []int{70}, Activation: Tanh, Samples: 2}}, // exercises the gemm path
 	}
 	for _, c := range cases {

@@ -131,7 +131,8 @@ func (m *Model) checkData(d Data) bool {
 }
 
 // Encode writes the posterior means and log-variances of q(z|x) for each
-// row of d to mu and logvar (row-major, Len × Latent), in parallel over
+// row of d to mu and logvar (row-major, Len × Latent; with FullCovariance
+// the marginal log-variances, the log of the diagonal of L·Lᵀ), in parallel over
 // rows. It panics if d has the wrong dimension, lacks the segment labels the
 // model needs, or mu or logvar is too short.
 func (m *Model) Encode(d Data, mu, logvar []float64) {
@@ -150,14 +151,21 @@ func (m *Model) Encode(d Data, mu, logvar []float64) {
 }
 
 func encodeInto[T float](m *Model, params []T, d Data, mu, logvar []float64) {
-	K := m.s.Latent
+	K, eo := m.s.Latent, encOut(&m.s)
 	chunks(m, params, d.X.Len(), evalChunk, 1, nil, func(e *engine[T], _, lo, hi int, _ *rand.Rand) {
 		e.loadRange(d, lo, hi, make([]int, 0, hi-lo))
 		E := e.encode()
 		for r := 0; r < hi-lo; r++ {
 			for k := 0; k < K; k++ {
-				mu[(lo+r)*K+k] = float64(E[r*2*K+k])
-				logvar[(lo+r)*K+k] = float64(E[r*2*K+K+k])
+				mu[(lo+r)*K+k] = float64(E[r*eo+k])
+				logvar[(lo+r)*K+k] = float64(E[r*eo+K+k])
+				if m.s.FullCovariance { // the marginal variance
+					v := math.Exp(logvar[(lo+r)*K+k])
+					for _, l := range E[r*eo+2*K+k*(k-1)/2 : r*eo+2*K+k*(k+1)/2] {
+						v += float64(l * l)
+					}
+					logvar[(lo+r)*K+k] = math.Log(v)
+				}
 			}
 		}
 	})
@@ -283,7 +291,7 @@ func iwae[T float](m *Model, params []T, d Data, S int, rng *rand.Rand) float64 
 						zo := (s*rows+r)*K + k
 						z, eps := float64(e.z[zo]), float64(e.eps[zo])
 						plv := e.priorLogVar(e.seg[r], k)
-						lw += -0.5*(plv+z*z*math.Exp(-plv)) + 0.5*(float64(E[r*2*K+K+k])+eps*eps)
+						lw += -0.5*(plv+z*z*math.Exp(-plv)) + 0.5*(float64(E[r*encOut(&m.s)+K+k])+eps*eps)
 					}
 					// streaming log-sum-exp
 					if lw > mx[r] {

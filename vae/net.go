@@ -32,7 +32,7 @@ func newLayout(s *Settings, dim int) layout {
 		l.enc = append(l.enc, add(in, h))
 		in = h
 	}
-	l.enc = append(l.enc, add(in, 2*s.Latent))
+	l.enc = append(l.enc, add(in, encOut(s)))
 	in = s.Latent
 	for _, h := range s.Hidden {
 		l.dec = append(l.dec, add(in, h))
@@ -49,6 +49,17 @@ func newLayout(s *Settings, dim int) layout {
 		l.size += s.Segments * s.Latent
 	}
 	return l
+}
+
+// encOut is the number of encoder outputs per row: mu and logvar, then with
+// FullCovariance the elements of L below the diagonal, row by row (L[k][j]
+// at 2K + k(k-1)/2 + j).
+func encOut(s *Settings) int {
+	K := s.Latent
+	if s.FullCovariance {
+		return 2*K + K*(K-1)/2
+	}
+	return 2 * K
 }
 
 func encIn(s *Settings, dim int) int {
@@ -511,7 +522,7 @@ func (e *engine[T]) encode() []T {
 	e.prepNet(0)
 	nt.rows = e.n
 	e.forward(0, nt, 0, e.n)
-	return nt.outs[len(nt.outs)-1][:e.n*2*e.s.Latent]
+	return nt.outs[len(nt.outs)-1][:e.n*encOut(e.s)]
 }
 
 // decode runs the decoder on the first rows rows of z and returns the
@@ -545,19 +556,27 @@ func (e *engine[T]) sample(E []T, L int, rng *rand.Rand) {
 // latent sets z = mu + eps·exp(logvar/2) for sample s of rows lo..hi-1.
 // With s = 0 it first sets e.sd to the standard deviations exp(logvar/2).
 func (e *engine[T]) latent(E []T, s, lo, hi int) {
-	K, n := e.s.Latent, e.n
+	K, n, eo := e.s.Latent, e.n, encOut(e.s)
 	if s == 0 {
 		for r := lo; r < hi; r++ {
 			for k := 0; k < K; k++ {
-				e.sd[r*K+k] = math.Exp(0.5 * float64(E[r*2*K+K+k]))
+				e.sd[r*K+k] = math.Exp(0.5 * float64(E[r*eo+K+k]))
 			}
 		}
 	}
 	for r := lo; r < hi; r++ {
-		er := E[r*2*K : (r+1)*2*K]
+		er := E[r*eo : (r+1)*eo]
 		o := (s*n + r) * K
 		for k := 0; k < K; k++ {
 			e.z[o+k] = er[k] + e.eps[o+k]*T(e.sd[r*K+k])
+		}
+		if e.s.FullCovariance {
+			for k := 1; k < K; k++ {
+				off := er[2*K+k*(k-1)/2:]
+				for j := 0; j < k; j++ {
+					e.z[o+k] += off[j] * e.eps[o+j]
+				}
+			}
 		}
 	}
 }
@@ -671,15 +690,23 @@ func (e *engine[T]) rows(w, lo, hi int) {
 	}
 	bn := e.jbeta / float64(n)
 	dE := enc.dA[len(enc.dA)-1]
+	eo := encOut(e.s)
 	for r := lo; r < hi; r++ {
 		u := e.seg[r]
-		er := E[r*2*K : (r+1)*2*K]
+		er := E[r*eo : (r+1)*eo]
 		for k := 0; k < K; k++ {
 			mu, lv := float64(er[k]), float64(er[K+k])
 			plv := e.priorLogVar(u, k)
 			ev, ip := math.Exp(lv), e.ip[k]
 			if e.lay.prior >= 0 {
 				ip = e.ip[u*K+k]
+			}
+			var off []T // row k of L below the diagonal (FullCovariance)
+			if e.s.FullCovariance {
+				off = er[2*K+k*(k-1)/2 : 2*K+k*(k+1)/2]
+				for _, l := range off {
+					ev += float64(l * l) // the marginal variance of z_k
+				}
 			}
 			e.klTerm[r*K+k] = 0.5 * (plv - lv + (ev+mu*mu)*ip - 1)
 			if grad {
@@ -690,8 +717,15 @@ func (e *engine[T]) rows(w, lo, hi int) {
 					dlv += float64(e.dz[o] * e.eps[o])
 				}
 				dlv *= 0.5 * e.sd[r*K+k] // exp(lv/2)
-				dE[r*2*K+k] = T(dmu + bn*mu*ip)
-				dE[r*2*K+K+k] = T(dlv + bn*0.5*(ev*ip-1))
+				dE[r*eo+k] = T(dmu + bn*mu*ip)
+				dE[r*eo+K+k] = T(dlv + bn*0.5*(e.sd[r*K+k]*e.sd[r*K+k]*ip-1))
+				for j, l := range off {
+					var dl float64
+					for s := 0; s < L; s++ {
+						dl += float64(e.dz[(s*n+r)*K+k] * e.eps[(s*n+r)*K+j])
+					}
+					dE[r*eo+2*K+k*(k-1)/2+j] = T(dl + bn*float64(l)*ip)
+				}
 				if e.priTerm != nil {
 					e.priTerm[r*K+k] = T(bn * 0.5 * (1 - (ev+mu*mu)*ip))
 				}

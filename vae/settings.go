@@ -99,6 +99,13 @@ type Settings struct {
 	// EncoderSeesSegment appends the one-hot segment label to the encoder's
 	// input, making the posterior q(z|x,u) as in the iVAE.
 	EncoderSeesSegment bool
+	// FullCovariance makes the posterior q(z|x) a Gaussian with a full
+	// covariance L·Lᵀ, L lower triangular with exp(logvar/2) on its
+	// diagonal and K(K-1)/2 more encoder outputs below it, instead of a
+	// diagonal one. A diagonal posterior biases the ELBO towards decoders
+	// whose Jacobian has orthogonal columns, whatever the prior: a full one
+	// removes that bias, which matters for identifiability (iVAE).
+	FullCovariance bool
 	// Channels: input dimension i shares its observation log-variance with
 	// all dimensions j such that i%Channels == j%Channels, so a window of W
 	// steps × C channels flattened step-major has one variance per channel.
