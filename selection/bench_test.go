@@ -1,0 +1,110 @@
+package selection
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vica-dev/vica/ica/synth"
+)
+
+// suite returns the accuracy study's datasets: 48 simulations covering
+// K = 1..8 sources (each 6 times), D = K, 2K or 3K channels, mixing depth
+// 1..3, observation noise at 20 dB or none, and the segment-Gaussian,
+// segment-Laplace and AR(1) families, each 20 segments of 250 rows. The
+// factors cycle with coprime periods so that they cross.
+func suite() []synth.Settings {
+	families := []synth.Family{synth.SegmentGaussian, synth.SegmentLaplace, synth.AR1}
+	var out []synth.Settings
+	for i := range 48 {
+		K := i%8 + 1
+		s := synth.Settings{
+			Sources:       K,
+			Channels:      K * (i/8%3 + 1),
+			MixingLayers:  i%3 + 1,
+			Family:        families[i/3%3],
+			Segments:      20,
+			SegmentLength: 250,
+			Seed:          uint64(100 + i),
+		}
+		if i/2%2 == 0 {
+			s.SNR = 20
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// BenchmarkCount is the accuracy study: Estimate on every dataset of the
+// suite, reporting the fraction of exact counts for the final estimate,
+// each rule alone and the linear baselines, and a table of every dataset
+// in the log (run with -benchtime 1x -v):
+//
+//	go test ./selection -run '^$' -bench Count -benchtime 1x -timeout 90m -v
+func BenchmarkCount(b *testing.B) {
+	sets := suite()
+	b.Run(fmt.Sprintf("datasets=%d", len(sets)), func(b *testing.B) {
+		for b.Loop() {
+			var final, kl, elbo, minka, gap int
+			var tab strings.Builder
+			fmt.Fprintf(&tab, "%3s %2s %2s %1s %-16s %4s | %5s %3s %4s %5s %3s %4s %6s\n",
+				"#", "K", "D", "L", "family", "snr", "final", "kl", "elbo", "minka", "gap", "conf", "time")
+			for i, s := range sets {
+				ds, err := synth.Generate(&s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				r, err := Estimate(context.Background(), ds.X, &Settings{Seed: 1})
+				if err != nil {
+					b.Fatalf("dataset %d: %v", i, err)
+				}
+				K := s.Sources
+				final += b2i(r.K == K)
+				kl += b2i(r.KLCount == K)
+				elbo += b2i(r.ELBOCount == K)
+				minka += b2i(r.Minka == K)
+				gap += b2i(r.EigenGap == K)
+				fmt.Fprintf(&tab, "%3d %2d %2d %1d %-16s %4g | %5d %3d %4d %5d %3d %4.2f %5.1fs\n",
+					i, K, s.Channels, s.MixingLayers, s.Family, s.SNR, r.K, r.KLCount, r.ELBOCount, r.Minka, r.EigenGap, r.Confidence, time.Since(start).Seconds())
+			}
+			n := float64(len(sets))
+			fmt.Fprintf(&tab, "exact: final %.3f, kl %.3f, elbo %.3f, minka %.3f, eigen gap %.3f\n",
+				float64(final)/n, float64(kl)/n, float64(elbo)/n, float64(minka)/n, float64(gap)/n)
+			b.Log("\n" + tab.String())
+			b.ReportMetric(float64(final)/n, "exact")
+			b.ReportMetric(float64(kl)/n, "exact-kl")
+			b.ReportMetric(float64(elbo)/n, "exact-elbo")
+			b.ReportMetric(float64(minka)/n, "exact-minka")
+			b.ReportMetric(float64(gap)/n, "exact-gap")
+		}
+	})
+}
+
+// BenchmarkEstimate times Estimate with the defaults on 10,000 rows of 10
+// channels (5 sources, 2 mixing layers, 20 dB noise): the figure behind
+// "vica count on 10,000 x 10 takes under 60 s".
+func BenchmarkEstimate(b *testing.B) {
+	ds, err := synth.Generate(&synth.Settings{Sources: 5, Channels: 10, Segments: 40, SegmentLength: 250, MixingLayers: 2, SNR: 20, Seed: 7})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("rows=10000/cols=10", func(b *testing.B) {
+		for b.Loop() {
+			r, err := Estimate(context.Background(), ds.X, &Settings{Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(r.K), "sources")
+		}
+	})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,607 @@
+package selection
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/vica-dev/vica/ica"
+	"github.com/vica-dev/vica/timeseries"
+	"github.com/vica-dev/vica/vae"
+)
+
+// Errors returned by Estimate.
+var (
+	ErrSettings = errors.New("selection: invalid settings")
+	ErrNoFit    = errors.New("selection: no latent size could be fitted")
+)
+
+// Rule is how Estimate turns the two counts into one.
+type Rule int
+
+const (
+	// Vote (the default) takes the count with the most votes among the
+	// restarts of both rules (each restart's KL count at MaxSources and
+	// each restart's own held-out sweep), ties going to the held-out
+	// ELBO count.
+	Vote Rule = iota
+	// KLRule is the number of active dimensions of the MaxSources model.
+	KLRule
+	// ELBORule is the smallest latent size whose held-out bound is within
+	// one standard error of the best.
+	ELBORule
+)
+
+var ruleNames = [...]string{"vote", "kl", "elbo"}
+
+func (r Rule) String() string {
+	if r >= 0 && int(r) < len(ruleNames) {
+		return ruleNames[r]
+	}
+	return fmt.Sprintf("Rule(%d)", int(r))
+}
+
+// ParseRule reads a rule's name: "vote", "kl" or "elbo".
+func ParseRule(s string) (Rule, error) {
+	for i, n := range ruleNames {
+		if s == n {
+			return Rule(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown rule %q (want vote, kl or elbo)", ErrSettings, s)
+}
+
+// Defaults of [Settings].
+const (
+	// MaxDefaultSources bounds the default MaxSources, as ica bounds its
+	// default number of sources.
+	MaxDefaultSources = ica.MaxDefaultSources
+	// DefaultRestarts is the default number of fits per latent size.
+	DefaultRestarts = 2
+	// DefaultSamples is the default number of importance samples per
+	// window of the held-out bound (Burda et al. 2016 use 5000 for final
+	// figures; 100 is where the bound's gain per doubling falls well under
+	// the differences between latent sizes that matter here).
+	DefaultSamples = 100
+	// DefaultEpochs is the default epoch budget of each fit of the sweep.
+	DefaultEpochs = 30
+	// DefaultWarmup is the default number of epochs over which the KL
+	// weight of every fit ramps up from 0 to 1, unless ICA.VAE sets one.
+	DefaultWarmup = 5
+	// DefaultKLThreshold: see [Settings.KLThreshold].
+	DefaultKLThreshold = 0.05
+)
+
+// Settings configure [Estimate]. The zero value works; each field documents
+// its default. A nil *Settings means the zero value.
+type Settings struct {
+	// MaxSources is the largest number of sources considered, Kmax. The
+	// sweep fits 1..Kmax latent dimensions. Default min(usable channels,
+	// 10), counting the channels ica keeps (it drops exact linear
+	// combinations).
+	MaxSources int
+	// Restarts is the number R of fits from different seeds per latent
+	// size. Default 2.
+	Restarts int
+	// Samples is the number S of importance samples per window of the
+	// held-out bound. Default 100.
+	Samples int
+	// Epochs is the most epochs of each fit (early stopping usually ends
+	// it sooner). Default 30. It overrides ICA.VAE.Epochs.
+	Epochs int
+	// KLThreshold is the mean KL, in nats per time step, above which a
+	// latent dimension of the MaxSources model counts as active. Default
+	// 0.05 nats.
+	//
+	// Why 0.05: the mean KL of a dimension, E_x KL(q(z|x) || p(z|u)), bounds
+	// from above the information I(x; z) it carries, and equals it when the
+	// aggregate posterior matches the prior. A unit that reports a source
+	// with correlation ρ to a Gaussian signal carries -½·log(1-ρ²) nats, so
+	// 0.05 nats means ρ² ≈ 0.1: a dimension under the threshold explains less
+	// than a tenth of any signal. This is a statement in nats per time step,
+	// which is invariant to the scale of the data (KL is invariant under any
+	// invertible reparametrisation) and does not grow or shrink with the
+	// length of the series (it is a mean, not a sum). A real source of the
+	// simulations carries 1 to 3 nats; a collapsed dimension below 0.01
+	// (its posterior is the prior up to the optimiser's noise, whose KL
+	// shrinks as training lengthens). ica.ActiveKL (0.01) is the looser
+	// bound ica uses to hide noise; counting asks for a source worth
+	// reporting.
+	KLThreshold float64
+	// Rule decides the final count. Default Vote.
+	Rule Rule
+	// Seed determines every random draw; one Seed gives one Result.
+	Seed uint64
+	// ICA is the base of every fit. Sources, Restarts, Seed and Progress
+	// are set by Estimate; NoWhiten is forced true and the observation
+	// variance is learned (see Estimate). nil means ica's defaults.
+	ICA *ica.Settings
+	// Progress, if not nil, is called after every epoch of every fit, on
+	// the goroutine that called Estimate.
+	Progress func(Progress)
+}
+
+// Progress reports the progress of Estimate.
+type Progress struct {
+	Fit     int // 1-based number of the current fit
+	Fits    int // total number of fits, Kmax × Restarts
+	Sources int // latent size of the current fit
+	Restart int // 1-based
+	vae.Progress
+}
+
+// SweepRow is one latent size of the held-out sweep.
+type SweepRow struct {
+	// K is the number of latent dimensions fitted.
+	K int `json:"k"`
+	// Bound is the best over the restarts of the held-out importance-weighted
+	// bound, in nats per window (NaN, null in JSON, if every restart failed).
+	Bound float64 `json:"bound"`
+	// StdErr is the standard error of Bound minus the best row's bound,
+	// over the validation blocks (0 for the best row).
+	StdErr float64 `json:"stderr"`
+	// PerRestart holds each restart's bound (NaN, null in JSON, for a fit
+	// that failed, such as one whose every dimension collapsed).
+	PerRestart []float64 `json:"per_restart"`
+	// BestRestart is the index in PerRestart of Bound.
+	BestRestart int `json:"best_restart"`
+	// Active is the number of active dimensions (mean KL above the
+	// threshold) of the best restart.
+	Active int `json:"active"`
+
+}
+
+// MarshalJSON writes non-finite numbers as null.
+func (r SweepRow) MarshalJSON() ([]byte, error) {
+	per := make([]*float64, len(r.PerRestart))
+	for i, v := range r.PerRestart {
+		per[i] = finite(v)
+	}
+	return json.Marshal(struct {
+		K           int        `json:"k"`
+		Bound       *float64   `json:"bound"`
+		StdErr      *float64   `json:"stderr"`
+		PerRestart  []*float64 `json:"per_restart"`
+		BestRestart int        `json:"best_restart"`
+		Active      int        `json:"active"`
+	}{r.K, finite(r.Bound), finite(r.StdErr), per, r.BestRestart, r.Active})
+}
+
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// Result is the outcome of [Estimate]; its JSON field names are stable.
+type Result struct {
+	// K is the final estimate of the number of sources.
+	K int `json:"sources"`
+	// Rule is the rule that gave K.
+	Rule string `json:"rule"`
+	// KLCount is the number of dimensions of the MaxSources model (best
+	// restart) whose mean KL exceeds KLThreshold.
+	KLCount int `json:"kl_count"`
+	// ELBOCount is the smallest K whose held-out bound is within one
+	// standard error of the best.
+	ELBOCount int `json:"elbo_count"`
+	// Agree is KLCount == ELBOCount.
+	Agree bool `json:"agree"`
+	// Votes holds the count each restart gives under each rule: first the
+	// KL count of each restart of the MaxSources model, then the ELBO count
+	// of each restart's own sweep.
+	Votes []int `json:"votes"`
+	// Confidence is the share of Votes equal to K: 1 when every restart
+	// under both rules gives the same count.
+	Confidence float64 `json:"confidence"`
+	// MaxSources is Kmax.
+	MaxSources int `json:"max_sources"`
+	// KLThreshold is the threshold used, in nats per time step.
+	KLThreshold float64 `json:"kl_threshold"`
+	// PerDimKL holds the mean KL (nats per time step) of each dimension of
+	// the MaxSources model, largest first.
+	PerDimKL []float64 `json:"per_dim_kl"`
+	// ActiveVariance holds, in the order of PerDimKL, the variance of each
+	// dimension's posterior mean over the data: Burda et al.'s activity
+	// statistic, in the units of the prior (which the segment prior sets).
+	ActiveVariance []float64 `json:"active_variance"`
+	// Sweep is the held-out bound for K = 1..MaxSources.
+	Sweep []SweepRow `json:"sweep"`
+	// Minka and EigenGap are the linear baselines on the same channels
+	// (see [Minka] and [EigenGap]); 0 if they could not be computed.
+	Minka    int `json:"minka"`
+	EigenGap int `json:"eigen_gap"`
+}
+
+// sweepStream is the second word of the PCG that draws the seed of every
+// fit: rand.NewPCG(Settings.Seed, sweepStream).
+const sweepStream = 0x73656c65 // "sele"
+
+// Estimate estimates the number of independent sources in f with two rules
+// and combines them:
+//
+//   - KL: fit ica with Kmax latent dimensions and count the dimensions whose
+//     mean KL exceeds the threshold (a dimension the data do not need
+//     collapses to its prior, KL 0);
+//   - ELBO: fit K = 1..Kmax, R restarts each, evaluate the
+//     importance-weighted bound on the held-out validation blocks, and take
+//     the smallest K within one standard error of the best (the one-SE rule
+//     of Breiman et al. 1984). The standard error is that of the mean over
+//     validation blocks of the per-block difference between K and the best
+//     K: blocks are contiguous and separated by training rows, so they are
+//     close to independent, while the windows within a block overlap and
+//     are autocorrelated (a per-window standard error would be too small);
+//     with R = 2 restarts a standard error over restarts would be
+//     meaningless.
+//
+// Every fit learns the observation variance and skips the whitening ica
+// does by default. With a fixed observation variance the bound measures
+// reconstruction error at an arbitrary scale: comparing it across K is
+// unfair, and noise below that variance is worth encoding in extra
+// dimensions. Whitening rescales the noise directions of D > K channels to
+// unit variance and correlates the channels' noise, so that extra latent
+// dimensions pay for themselves modelling it; z-scored channels keep the
+// noise independent per channel, where the learned diagonal observation
+// variance absorbs it.
+//
+// f must have no missing values. Cancelling ctx stops the fits and returns
+// ctx.Err().
+func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, error) {
+	rs, err := s.resolve(f)
+	if err != nil {
+		return nil, err
+	}
+	base := *rs.ICA
+	base.Sources = rs.MaxSources
+	prep, err := ica.Prepare(f, &base)
+	if err != nil {
+		return nil, err
+	}
+	if len(prep.Blocks) == 0 {
+		return nil, fmt.Errorf("%w: no segment is long enough for a validation block", ica.ErrTooShort)
+	}
+	Kmax, R := prep.VAE.Latent, rs.Restarts
+	res := &Result{Rule: rs.Rule.String(), KLThreshold: rs.KLThreshold, MaxSources: Kmax}
+	if spec, err := Spectrum(prep.All.X.(*timeseries.Windows).Frame()); err == nil {
+		res.Minka, _ = Minka(spec, f.Rows())
+		res.EigenGap, _ = EigenGap(spec)
+	}
+
+	type outcome struct {
+		net    *vae.Model
+		kl     []float64 // per latent dimension
+		blocks []float64 // bound per validation block
+		bound  float64
+	}
+	seeds := rand.New(rand.NewPCG(rs.Seed, sweepStream))
+	out := make([][]outcome, Kmax+1)
+	fits := 0
+	for K := 1; K <= Kmax; K++ {
+		out[K] = make([]outcome, R)
+		for r := range R {
+			fits++
+			seed := seeds.Uint64()
+			vs := prep.VAE
+			vs.Latent = K
+			vs.FixedObsVariance = 0 // learned
+			vs.Epochs = rs.Epochs
+			var progress func(vae.Progress)
+			if rs.Progress != nil {
+				fit := fits
+				progress = func(p vae.Progress) {
+					rs.Progress(Progress{Fit: fit, Fits: Kmax * R, Sources: K, Restart: r + 1, Progress: p})
+				}
+			}
+			rng := rand.New(rand.NewPCG(seed, sweepStream))
+			net, _, err := vae.Train(ctx, prep.Train, prep.Valid, &vs, rng, progress)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			o := outcome{bound: math.NaN()}
+			switch {
+			case errors.Is(err, vae.ErrDiverged):
+				// A failed fit: NaN in the table, no vote.
+			case err != nil:
+				return nil, fmt.Errorf("selection: %d sources, restart %d: %w", K, r+1, err)
+			default:
+				o.net, o.kl = net, net.KLPerDim(prep.Train)
+				o.blocks = make([]float64, len(prep.Blocks))
+				var sum float64
+				var n int
+				for b, d := range prep.Blocks {
+					o.blocks[b] = net.IWAE(d, rs.Samples, rng)
+					sum += o.blocks[b] * float64(d.X.Len())
+					n += d.X.Len()
+				}
+				o.bound = sum / float64(n)
+			}
+			out[K][r] = o
+		}
+	}
+
+	// The sweep table.
+	res.Sweep = make([]SweepRow, Kmax)
+	best := make([][]float64, Kmax)
+	for K := 1; K <= Kmax; K++ {
+		row := SweepRow{K: K, Bound: math.NaN(), PerRestart: make([]float64, R)}
+		for r, o := range out[K] {
+			row.PerRestart[r] = o.bound
+			if o.net != nil && (math.IsNaN(row.Bound) || o.bound > row.Bound) {
+				row.Bound, row.BestRestart = o.bound, r
+			}
+		}
+		row.Active = activeCount(out[K][row.BestRestart].kl, rs.KLThreshold)
+		best[K-1] = out[K][row.BestRestart].blocks
+		res.Sweep[K-1] = row
+	}
+	perRestart := make([][]float64, Kmax)
+	for i, row := range res.Sweep {
+		perRestart[i] = row.PerRestart
+	}
+	opt := restartVariance(perRestart)
+	count, se := oneSE(best, opt)
+	if count == 0 {
+		return nil, fmt.Errorf("%w: every fit diverged", ErrNoFit)
+	}
+	res.ELBOCount = count
+	for i := range res.Sweep {
+		res.Sweep[i].StdErr = se[i]
+	}
+
+	// The KL rule on the best Kmax restart, and the votes.
+	top := out[Kmax][res.Sweep[Kmax-1].BestRestart]
+	if top.net != nil {
+		res.KLCount = activeCount(top.kl, rs.KLThreshold)
+		res.PerDimKL, res.ActiveVariance = activity(top.net, top.kl, prep.All)
+	}
+	for r := range R {
+		res.Votes = append(res.Votes, activeCount(out[Kmax][r].kl, rs.KLThreshold))
+	}
+	for r := range R {
+		own := make([][]float64, Kmax)
+		for K := 1; K <= Kmax; K++ {
+			own[K-1] = out[K][r].blocks
+		}
+		c, _ := oneSE(own, opt)
+		res.Votes = append(res.Votes, c)
+	}
+	res.Agree = res.KLCount == res.ELBOCount
+	switch rs.Rule {
+	case KLRule:
+		res.K = res.KLCount
+	case ELBORule:
+		res.K = res.ELBOCount
+	default:
+		res.K = vote(res.Votes, res.KLCount)
+	}
+	var agree int
+	for _, v := range res.Votes {
+		if v == res.K {
+			agree++
+		}
+	}
+	res.Confidence = float64(agree) / float64(len(res.Votes))
+	return res, nil
+}
+
+// activity returns the mean KL of each latent dimension, largest first, and
+// in the same order the variance of its posterior mean over the windows of
+// all (Burda et al. 2016, §5.2).
+func activity(net *vae.Model, kl []float64, all vae.Data) (sortedKL, variance []float64) {
+	K := net.Latent()
+	n := all.X.Len()
+	mu := make([]float64, n*K)
+	net.Encode(all, mu, make([]float64, n*K))
+	order := make([]int, K)
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
+	for _, k := range order {
+		var m, ss float64
+		for i := range n {
+			m += mu[i*K+k]
+		}
+		m /= float64(n)
+		for i := range n {
+			d := mu[i*K+k] - m
+			ss += d * d
+		}
+		sortedKL = append(sortedKL, kl[k])
+		variance = append(variance, ss/float64(n))
+	}
+	return sortedKL, variance
+}
+
+// vote returns the most frequent value of votes, ties going to tie if it is
+// among the most frequent, else to the smallest.
+func vote(votes []int, tie int) int {
+	n := make(map[int]int)
+	for _, v := range votes {
+		n[v]++
+	}
+	best, bestN := 0, -1
+	for v, c := range n {
+		if c > bestN || c == bestN && (v == tie || best != tie && v < best) {
+			best, bestN = v, c
+		}
+	}
+	return best
+}
+
+// activeCount is the number of values of kl above threshold.
+func activeCount(kl []float64, threshold float64) int {
+	var n int
+	for _, v := range kl {
+		if v > threshold {
+			n++
+		}
+	}
+	return n
+}
+
+// oneSE applies the one-standard-error rule to the per-block bounds of
+// each latent size (rows[K-1], nil for a failed size): it returns the
+// smallest K whose mean bound is within one standard error of the best
+// size's, and those standard errors. The standard error of a difference
+// combines the data's part, that of the mean of the per-block differences,
+// and the optimiser's part, the variance opt of a fit's bound from one
+// seed to another.
+func oneSE(rows [][]float64, opt float64) (int, []float64) {
+	means := make([]float64, len(rows))
+	best := -1
+	for i, b := range rows {
+		means[i] = math.NaN()
+		if b == nil {
+			continue
+		}
+		means[i] = mean(b)
+		if best < 0 || means[i] > means[best] {
+			best = i
+		}
+	}
+	se := make([]float64, len(rows))
+	if best < 0 {
+		return 0, se
+	}
+	choice := best
+	for i := len(rows) - 1; i >= 0; i-- {
+		se[i] = math.NaN()
+		if rows[i] == nil {
+			continue
+		}
+		if i == best {
+			se[i] = 0
+			continue
+		}
+		d := make([]float64, len(rows[i]))
+		for j := range d {
+			d[j] = rows[best][j] - rows[i][j]
+		}
+		e := stdErr(d)
+		se[i] = math.Sqrt(e*e + opt)
+		if i < choice && means[best]-means[i] <= se[i] {
+			choice = i
+		}
+	}
+	return choice + 1, se
+}
+
+// restartVariance is the variance of a fit's held-out bound from one seed
+// to another, pooled over the latent sizes: the mean over sizes with at
+// least two successful restarts of the sample variance of their bounds
+// (with R restarts it has about Kmax·(R-1) degrees of freedom). 0 with one
+// restart.
+func restartVariance(bounds [][]float64) float64 {
+	var sum float64
+	var n int
+	for _, b := range bounds {
+		var ok []float64
+		for _, v := range b {
+			if !math.IsNaN(v) {
+				ok = append(ok, v)
+			}
+		}
+		if len(ok) < 2 {
+			continue
+		}
+		e := stdErr(ok)
+		sum += e * e * float64(len(ok))
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// stdErr is the standard error of the mean of x (sample standard deviation
+// over √n), 0 for fewer than two values.
+func stdErr(x []float64) float64 {
+	n := len(x)
+	if n < 2 {
+		return 0
+	}
+	m := mean(x)
+	var ss float64
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return math.Sqrt(ss / float64(n-1) / float64(n))
+}
+
+// resolved settings: ICA is never nil.
+func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
+	var r Settings
+	if s != nil {
+		r = *s
+	}
+	bad := func(format string, args ...any) (Settings, error) {
+		return Settings{}, fmt.Errorf("%w: "+format, append([]any{ErrSettings}, args...)...)
+	}
+	if f == nil || f.Rows() == 0 {
+		return Settings{}, fmt.Errorf("%w: no rows", ica.ErrTooShort)
+	}
+	if r.MaxSources < 0 {
+		return bad("MaxSources %d < 0", r.MaxSources)
+	}
+	if r.Restarts == 0 {
+		r.Restarts = DefaultRestarts
+	}
+	if r.Restarts < 0 {
+		return bad("Restarts %d < 0", r.Restarts)
+	}
+	if r.Samples == 0 {
+		r.Samples = DefaultSamples
+	}
+	if r.Samples < 0 {
+		return bad("Samples %d < 0", r.Samples)
+	}
+	if r.Epochs == 0 {
+		r.Epochs = DefaultEpochs
+	}
+	if r.Epochs < 0 {
+		return bad("Epochs %d < 0", r.Epochs)
+	}
+	if r.KLThreshold == 0 {
+		r.KLThreshold = DefaultKLThreshold
+	}
+	if !(r.KLThreshold > 0) || math.IsInf(r.KLThreshold, 0) {
+		return bad("KLThreshold %g", r.KLThreshold)
+	}
+	if r.Rule < Vote || r.Rule > ELBORule {
+		return bad("unknown rule %d", int(r.Rule))
+	}
+	var base ica.Settings
+	if r.ICA != nil {
+		base = *r.ICA
+	}
+	if base.Restarts != 0 || base.Sources != 0 {
+		return bad("ICA.Sources and ICA.Restarts are set by Estimate; use MaxSources and Restarts")
+	}
+	var v vae.Settings
+	if base.VAE != nil {
+		v = *base.VAE
+	}
+	if v.WarmupEpochs == 0 {
+		v.WarmupEpochs = DefaultWarmup
+	}
+	base.VAE = &v
+	base.NoWhiten = true
+	r.ICA = &base
+	return r, nil
+}
