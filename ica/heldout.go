@@ -144,3 +144,126 @@ func (m *Model) prepare(f *timeseries.Frame) (*timeseries.Frame, []int, error) {
 	}
 	return xs, rowSeg, nil
 }
+
+// Prepared holds the data of a fit as [Fit] prepares them, for callers that
+// train several networks on one preparation (package selection fits many
+// latent sizes with network settings Fit does not offer, such as a learned
+// observation variance).
+type Prepared struct {
+	// Channels are the channels kept (without exact linear combinations).
+	Channels []string
+	// Train and Valid are the training and validation windows with their
+	// segments, exactly as Fit trains and validates on them.
+	Train, Valid vae.Data
+	// Blocks holds the validation windows of each contiguous validation
+	// block, in time order (Valid is their union).
+	Blocks []vae.Data
+	// All holds every window of the series (stride 1).
+	All vae.Data
+	// VAE holds the network and training settings Fit would train with,
+	// for Settings.Sources latent dimensions.
+	VAE vae.Settings
+}
+
+// Prepare scales, whitens, windows, segments and splits f as Fit does with
+// the same settings, without training. s may be nil for the defaults; its
+// Restarts, Progress and Seed play no part.
+func Prepare(f *timeseries.Frame, s *Settings) (*Prepared, error) {
+	if f == nil || f.Rows() == 0 {
+		return nil, fmt.Errorf("%w: no rows", ErrTooShort)
+	}
+	x := f
+	var rowSeg []int
+	if s != nil && s.SegmentColumn != "" {
+		var err error
+		if rowSeg, _, err = timeseries.LabelSegments(f, s.SegmentColumn); err != nil {
+			return nil, fmt.Errorf("ica: segment column: %w", err)
+		}
+		if x, err = f.Exclude(s.SegmentColumn); err != nil {
+			return nil, fmt.Errorf("ica: segment column: %w", err)
+		}
+	}
+	if err := checkComplete(x); err != nil {
+		return nil, err
+	}
+	keep := make([]int, x.Channels())
+	for i := range keep {
+		keep[i] = i
+	}
+	tol := DefaultCollinearTol
+	if s != nil && s.CollinearTol != 0 {
+		tol = s.CollinearTol
+	}
+	if tol > 0 {
+		keep, _ = collinear(x, tol)
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("%w: every channel is constant", ErrTooManySources)
+	}
+	names := make([]string, len(keep))
+	for i, c := range keep {
+		names[i] = x.Names()[c]
+	}
+	rs, vs, err := s.resolve(x.Rows(), len(names))
+	if err != nil {
+		return nil, err
+	}
+	if x, err = x.Select(names...); err != nil {
+		return nil, fmt.Errorf("ica: %w", err)
+	}
+	W := rs.Window
+	if x.Rows() < 2*W {
+		return nil, fmt.Errorf("%w: %d rows for a window of %d; need at least %d", ErrTooShort, x.Rows(), W, 2*W)
+	}
+	if rowSeg == nil {
+		rowSeg = timeseries.FixedSegments(x.Rows(), rs.SegmentLength)
+	}
+	trainB, validB := splitSegments(rowSeg, W, rs.ValidFraction)
+	if len(trainB) == 0 {
+		return nil, fmt.Errorf("%w: no segment holds a window of %d rows", ErrTooShort, W)
+	}
+	scaler, err := timeseries.FitScaler(rowsOf(x, trainB), rs.Scale)
+	if err != nil {
+		return nil, fmt.Errorf("ica: scaling: %w", err)
+	}
+	xs, err := scaler.Transform(x)
+	if err != nil {
+		return nil, fmt.Errorf("ica: scaling: %w", err)
+	}
+	if !rs.NoWhiten {
+		white, err := zca(rowsOf(xs, trainB))
+		if err != nil {
+			return nil, err
+		}
+		applyWhiten(xs.Data(), xs.Channels(), white)
+	}
+	data := func(blocks []timeseries.Block, stride int) (vae.Data, error) {
+		ws, err := xs.WindowsIn(blocks, W, stride)
+		if err != nil {
+			return vae.Data{}, fmt.Errorf("ica: %w", err)
+		}
+		return vae.Data{X: ws, Segment: ws.Segments(rowSeg)}, nil
+	}
+	p := &Prepared{Channels: names, VAE: vs}
+	p.VAE.Segments = slices.Max(rowSeg) + 1
+	p.VAE.Channels = len(names)
+	if p.Train, err = data(trainB, rs.Stride); err != nil {
+		return nil, err
+	}
+	if len(validB) > 0 {
+		if p.Valid, err = data(validB, rs.Stride); err != nil {
+			return nil, err
+		}
+	}
+	for _, b := range validB {
+		d, err := data([]timeseries.Block{b}, rs.Stride)
+		if err != nil {
+			return nil, err
+		}
+		p.Blocks = append(p.Blocks, d)
+	}
+	if p.All, err = data([]timeseries.Block{{From: 0, To: x.Rows()}}, 1); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
