@@ -153,7 +153,6 @@ type SweepRow struct {
 	// Active is the number of active dimensions (mean KL above the
 	// threshold) of the best restart.
 	Active int `json:"active"`
-
 }
 
 // MarshalJSON writes non-finite numbers as null.

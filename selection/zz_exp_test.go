@@ -3,10 +3,10 @@
 package selection
 
 import (
-	"encoding/json"
-	"os"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
