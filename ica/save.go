@@ -157,7 +157,7 @@ func Load(r io.Reader) (*Model, error) {
 		channels: h.Channels, dropped: h.Dropped, scaler: &sc, whiten: h.Whiten,
 		settings: Settings{Sources: h.Sources, Window: h.Window, Stride: h.Stride, SegmentLength: h.SegmentLength,
 			SegmentColumn: h.SegmentColumn, StandardPrior: h.StandardPrior, Seed: h.Seed, Restarts: len(h.Restarts),
-			NoWhiten: h.Whiten == nil},
+			NoWhiten: h.Whiten == nil, DiagonalPosterior: !net.Settings().FullCovariance},
 		segments: h.Segments, labels: h.Labels, net: net, comps: h.Components, center: h.Center, scale: h.Scale,
 		active: h.Active, restarts: h.Restarts, best: h.Best, trainRows: h.TrainRows, validRows: h.ValidRows,
 	}
