@@ -408,7 +408,7 @@ func TestZCA(t *testing.T) {
 		d[i*D], d[i*D+1], d[i*D+2] = a, a+0.5*b, 2*c-b
 	}
 	f, _ := timeseries.New([]string{"a", "b", "c"}, d, nil)
-	w, err := zca(f)
+	w, err := zca(f, D)
 	if err != nil {
 		t.Fatal(err)
 	}

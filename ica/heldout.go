@@ -231,7 +231,7 @@ func Prepare(f *timeseries.Frame, s *Settings) (*Prepared, error) {
 		return nil, fmt.Errorf("ica: scaling: %w", err)
 	}
 	if !rs.NoWhiten {
-		white, err := zca(rowsOf(xs, trainB))
+		white, err := zca(rowsOf(xs, trainB), rs.Sources)
 		if err != nil {
 			return nil, err
 		}
