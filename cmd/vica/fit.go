@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vica-dev/vica/ica"
+	"github.com/vica-dev/vica/selection"
 	"github.com/vica-dev/vica/timeseries"
 )
 
@@ -90,6 +91,8 @@ type fitOutput struct {
 	Summary ica.Summary `json:"summary"`
 	// Rhythms are the dominant frequency of each active source, in order.
 	Rhythms []rhythm `json:"rhythms"`
+	// Count is the estimate of the number of sources, with --sources auto.
+	Count *selection.Result `json:"count,omitempty"`
 }
 
 func newFitCmd(e *env) *cobra.Command {
@@ -100,6 +103,7 @@ func newFitCmd(e *env) *cobra.Command {
 		report    string
 		asJSON    bool
 		quiet     bool
+		cf        countFlags
 	)
 	c := &cobra.Command{
 		Use:   "fit FILE",
@@ -134,6 +138,20 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 			if err != nil {
 				return err
 			}
+			var est *selection.Result
+			if k == 0 {
+				base := *s
+				base.Sources, base.Restarts, base.Progress = 0, 0, nil
+				cs, err := cf.settings(ff.seed, &base)
+				if err != nil {
+					return err
+				}
+				if est, err = estimate(c, f, cs, prog); err != nil {
+					return fmt.Errorf("%q: estimating the number of sources: %w", args[0], err)
+				}
+				prog.say("%d sources (per-dimension KL says %d, held-out bound %d; confidence %.2f)", est.K, est.KLCount, est.ELBOCount, est.Confidence)
+				s.Sources = est.K
+			}
 			s.Progress = func(p ica.Progress) {
 				label := "fit"
 				if p.Restarts > 1 {
@@ -158,11 +176,18 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 					return err
 				}
 			}
-			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary(), Rhythms: dominantRhythms(src)}
+			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary(), Rhythms: dominantRhythms(src), Count: est}
 			if report != "" {
 				rd := &reportData{File: args[0], Made: reportTime(), Rows: f.Rows(), Summary: sum.Summary, Rhythms: sum.Rhythms, Sources: src}
 				for _, c := range sum.Summary.Components {
 					rd.KL = append(rd.KL, c.KL)
+				}
+				if est != nil {
+					rd.KL, rd.Chosen = est.PerDimKL, est.K
+					for _, row := range est.Sweep {
+						rd.Sweep = append(rd.Sweep, sweepPoint{K: row.K, Bound: row.Bound, StdErr: row.StdErr})
+					}
+					rd.Messages = append(rd.Messages, fmt.Sprintf("Number of sources: %d (per-dimension KL says %d, held-out bound %d; confidence %.2f).", est.K, est.KLCount, est.ELBOCount, est.Confidence))
 				}
 				if err := writeReport(report, rd); err != nil {
 					return err
@@ -189,6 +214,7 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 	}
 	d.register(c)
 	ff.register(c)
+	cf.register(c, "count-")
 	fs := c.Flags()
 	fs.StringVarP(&out, "output", "o", "", "file for the sources (.csv, .arrow, .feather, .arrows, .parquet); default: CSV on stdout")
 	fs.StringVar(&path, "model", "", "file for the fitted model, for vica transform")
@@ -226,7 +252,10 @@ func printFitSummary(w io.Writer, s *fitOutput) error {
 		}
 		period := "-"
 		if c.Active && i < len(s.Rhythms) && s.Rhythms[i].Period != "" {
-			period = fmt.Sprintf("%s (%.3g Hz)", s.Rhythms[i].Period, s.Rhythms[i].Hz)
+			period = s.Rhythms[i].Period
+			if s.Rhythms[i].Seconds {
+				period = fmt.Sprintf("%s (%.3g Hz)", period, s.Rhythms[i].Hz)
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%.3f\t%s\t%s\n", name, c.KL, stab, c.Channel, c.Correlation, period, state)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -189,5 +190,43 @@ func TestFitTransform(t *testing.T) {
 	}
 	if code, _, stderr := vica(t, "transform", other, sim); code != exitFailure || !strings.Contains(stderr, "other.csv") {
 		t.Errorf("transform with a CSV as model: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestCount checks the pipeline contract of count: stdout holds just the
+// integer, --json the whole estimate with its stable field names. (Whether
+// the count is right is selection's tests' and benchmark's business.)
+func TestCount(t *testing.T) {
+	dir := t.TempDir()
+	sim := filepath.Join(dir, "sim.csv")
+	if code, _, stderr := vica(t, "simulate", "-o", sim, "--sources", "2", "--channels", "3", "--segments", "10", "--segment-length", "200", "--layers", "2", "--seed", "4"); code != exitOK {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := vica(t, "count", sim, "--max-sources", "3", "-q")
+	if code != exitOK {
+		t.Fatalf("count: exit %d: %s", code, stderr)
+	}
+	k, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil || k < 1 || k > 3 || stderr != "" {
+		t.Fatalf("count -q printed %q on stdout and %q on stderr, want one integer in [1, 3] and nothing else", out, stderr)
+	}
+	code, out, stderr = vica(t, "count", sim, "--max-sources", "3", "--json")
+	if code != exitOK {
+		t.Fatalf("count --json: exit %d: %s", code, stderr)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("count --json: %v\n%s", err, out)
+	}
+	for _, key := range []string{"sources", "kl_count", "elbo_count", "agree", "confidence", "per_dim_kl", "sweep"} {
+		if _, ok := r[key]; !ok {
+			t.Errorf("count --json lacks %q", key)
+		}
+	}
+	if int(r["sources"].(float64)) != k {
+		t.Errorf("--json says %v sources, the plain output %d: the same seed must give the same count", r["sources"], k)
+	}
+	if code, _, _ := vica(t, "count", sim, "--rule", "guess"); code != exitUsage {
+		t.Errorf("count --rule guess: exit %d, want %d", code, exitUsage)
 	}
 }

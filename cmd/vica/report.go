@@ -231,6 +231,9 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	},
 	"rhythm": func(rs []rhythm, i int) string {
 		if i < len(rs) && rs[i].Period != "" {
+			if !rs[i].Seconds {
+				return rs[i].Period
+			}
 			return fmt.Sprintf("%s (%.3g Hz)", rs[i].Period, rs[i].Hz)
 		}
 		return "-"
