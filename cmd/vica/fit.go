@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/selection"
@@ -26,7 +28,7 @@ type fitFlags struct {
 	seed          uint64
 	epochs        int
 	robust        bool
-	plain         bool
+	method        string
 }
 
 func (f *fitFlags) register(c *cobra.Command) {
@@ -39,7 +41,7 @@ func (f *fitFlags) register(c *cobra.Command) {
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed: the same seed gives the same model")
 	fs.IntVar(&f.epochs, "epochs", 0, "maximum training epochs (default: the library's, with early stopping)")
 	fs.BoolVar(&f.robust, "robust", false, "scale channels by median and MAD instead of mean and standard deviation")
-	fs.BoolVar(&f.plain, "plain-vae", false, "use a standard normal prior (a plain VAE, not identifiable): a baseline")
+	fs.StringVar(&f.method, "method", "ivae", "ivae (identifiable VAE), or a baseline: vae (standard normal prior, not identifiable) or fastica (linear ICA; no model file)")
 }
 
 // settings turns the flags into ica.Settings for K sources (0 = default).
@@ -50,6 +52,11 @@ func (f *fitFlags) settings(k int) (*ica.Settings, error) {
 	if f.segmentLength < 0 || f.restarts < 1 || f.epochs < 0 {
 		return nil, usagef("--segment-length, --restarts and --epochs must be positive")
 	}
+	switch f.method {
+	case "ivae", "vae", "fastica":
+	default:
+		return nil, usagef("--method %q: want ivae, vae or fastica", f.method)
+	}
 	s := &ica.Settings{
 		Sources:       k,
 		Window:        f.window,
@@ -57,7 +64,7 @@ func (f *fitFlags) settings(k int) (*ica.Settings, error) {
 		SegmentColumn: f.segmentColumn,
 		Restarts:      f.restarts,
 		Seed:          f.seed,
-		StandardPrior: f.plain,
+		StandardPrior: f.method == "vae",
 	}
 	if f.robust {
 		s.Scale = timeseries.Robust
@@ -137,6 +144,19 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 			f, _, err := d.load(args[0], e.stderr)
 			if err != nil {
 				return err
+			}
+			if ff.method == "fastica" {
+				if path != "" || report != "" || k == 0 {
+					return usagef("--method fastica needs --sources K and writes neither --model nor --report")
+				}
+				src, err := fastICA(f, k, ff.seed)
+				if err != nil {
+					return fmt.Errorf("%q: %w", args[0], err)
+				}
+				if out == "" {
+					return writeCSV(e.stdout, src)
+				}
+				return writeFrame(out, src)
 			}
 			var est *selection.Result
 			if k == 0 {
@@ -272,4 +292,23 @@ func printFitSummary(w io.Writer, s *fitOutput) error {
 		fmt.Fprintf(w, "model:   %s\n", s.Model)
 	}
 	return nil
+}
+
+// fastICA unmixes the channels of f linearly with FastICA (symmetric,
+// logcosh), the baseline the nonlinear methods are compared with. The
+// sources have unit variance, on f's rows and time index.
+func fastICA(f *timeseries.Frame, k int, seed uint64) (*timeseries.Frame, error) {
+	if k > f.Channels() {
+		return nil, fmt.Errorf("%w: %d sources asked, %d channels", ica.ErrTooManySources, k, f.Channels())
+	}
+	x := mat.NewDense(f.Rows(), f.Channels(), append([]float64(nil), f.Data()...))
+	r, err := ica.FastICA(x, k, nil, rand.New(rand.NewPCG(seed, 0)))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, k)
+	for i := range names {
+		names[i] = fmt.Sprintf("s%d", i+1)
+	}
+	return timeseries.New(names, mat.DenseCopyOf(r.Sources).RawMatrix().Data, f.Index())
 }
