@@ -147,7 +147,7 @@ func (d *dataFlags) load(path string, w io.Writer) (*timeseries.Frame, *readInfo
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, s := range info.warnings {
+	for _, s := range append(info.warnings, sentinelWarnings(f)...) {
 		fmt.Fprintf(w, "vica: warning: %s\n", s)
 	}
 	p, _ := d.policy()

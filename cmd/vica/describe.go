@@ -58,6 +58,62 @@ type channelReport struct {
 	Constant bool    `json:"constant"`
 	// DuplicateOf names an earlier channel with identical values.
 	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// Sentinel is a value that looks like a missing-value marker.
+	Sentinel *sentinelReport `json:"suspected_sentinel,omitempty"`
+}
+
+// sentinelReport is a suspected missing-value marker such as -200 or 9999.
+type sentinelReport struct {
+	Value float64 `json:"value"`
+	Count int     `json:"count"`
+}
+
+// sentinel looks, in the sorted values of a channel, for a missing-value
+// marker written as a number, as data loggers write -200, -999 or 9999: the
+// smallest or largest value, repeated in at least 1% of the rows (and 3
+// times), that stands apart from the other values by one of:
+//   - lying more than 6 MADs from their median (a Gaussian channel puts one
+//     reading in 10^9 beyond 6 MADs, let alone a repeated one);
+//   - a gap of more than 3 MADs to the nearest other value;
+//   - being negative where every other value is non-negative.
+//
+// The median and MAD are those of the other values, so that a marker that
+// fills most of the channel does not hide itself.
+func sentinel(sorted []float64) (float64, int, bool) {
+	const minShare, minCount, far, gap = 0.01, 3, 6.0, 3.0
+	n := len(sorted)
+	for end := range 2 {
+		v := sorted[0]
+		if end == 1 {
+			v = sorted[n-1]
+		}
+		lo, _ := slices.BinarySearch(sorted, v)
+		hi := lo
+		for hi < n && sorted[hi] == v {
+			hi++
+		}
+		rest := sorted[hi:]
+		if end == 1 {
+			rest = sorted[:lo]
+		}
+		cnt := hi - lo
+		if cnt < minCount || float64(cnt) < minShare*float64(n) || len(rest) < minCount {
+			continue
+		}
+		med := quantileSorted(rest, 0.5)
+		mad, _ := stats.MedianAbsoluteDeviationPopulation(rest)
+		nearest := rest[0]
+		if end == 1 {
+			nearest = rest[len(rest)-1]
+		}
+		switch {
+		case mad > 0 && math.Abs(v-med) > far*mad,
+			mad > 0 && math.Abs(v-nearest) > gap*mad,
+			v < 0 && rest[0] >= 0:
+			return v, cnt, true
+		}
+	}
+	return 0, 0, false
 }
 
 func newDescribeCmd(e *env) *cobra.Command {
@@ -138,6 +194,10 @@ func describe(f *timeseries.Frame, info *readInfo) *description {
 				break
 			}
 		}
+		if v, n, ok := sentinel(vals); ok {
+			r.Sentinel = &sentinelReport{Value: v, Count: n}
+			desc.Warnings = append(desc.Warnings, fmt.Sprintf("channel %q: the value %g appears %d times, far from the others: if it marks missing values, add --na %g", name, v, n, v))
+		}
 		if r.Constant {
 			desc.Warnings = append(desc.Warnings, fmt.Sprintf("channel %q is constant (%g): exclude it with --exclude %s", name, r.Min, name))
 		}
@@ -147,6 +207,29 @@ func describe(f *timeseries.Frame, info *readInfo) *description {
 		desc.Columns = append(desc.Columns, r)
 	}
 	return desc
+}
+
+// sentinelWarnings returns a warning for every channel of f holding a
+// suspected numeric missing-value marker (see sentinel).
+func sentinelWarnings(f *timeseries.Frame) []string {
+	var out []string
+	for c, name := range f.Names() {
+		x := f.Column(c, nil)
+		vals := x[:0]
+		for _, v := range x {
+			if !math.IsNaN(v) {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		slices.Sort(vals)
+		if v, n, ok := sentinel(vals); ok {
+			out = append(out, fmt.Sprintf("channel %q: the value %g appears %d times, far from the others: if it marks missing values, add --na %g", name, v, n, v))
+		}
+	}
+	return out
 }
 
 // quantileSorted is the linear-interpolation quantile (type 7, as in R's
@@ -279,6 +362,9 @@ func (d *description) print(w io.Writer) error {
 		}
 		if c.DuplicateOf != "" {
 			flags = "duplicate of " + c.DuplicateOf
+		}
+		if c.Sentinel != nil {
+			flags = fmt.Sprintf("sentinel %g?", c.Sentinel.Value)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.3f\t%s\t\n",
 			c.Name, c.Missing, c.Median, c.MAD, c.P05, c.P95, c.Min, c.Max, c.Lag1, flags)

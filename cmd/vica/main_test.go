@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -228,5 +229,28 @@ func TestCount(t *testing.T) {
 	}
 	if code, _, _ := vica(t, "count", sim, "--rule", "guess"); code != exitUsage {
 		t.Errorf("count --rule guess: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestSentinelWarning checks that a numeric missing-value marker left
+// undeclared is pointed out (describe and fit), and not once declared.
+func TestSentinelWarning(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("a,b\n")
+	for i := range 200 {
+		a := fmt.Sprint(float64(i%17) + 0.5*float64(i%5))
+		if i%10 == 3 {
+			a = "-200"
+		}
+		fmt.Fprintf(&b, "%s,%d\n", a, i%7)
+	}
+	p := writeFile(t, dir, "s.csv", b.String())
+	_, out, _ := vica(t, "describe", p)
+	if !strings.Contains(out, "--na -200") || strings.Contains(out, `"b"`) {
+		t.Errorf("describe without --na: want a warning about -200 in a and none about b:\n%s", out)
+	}
+	if _, out, _ := vica(t, "describe", p, "--na", "-200"); strings.Contains(out, "--na -200") {
+		t.Errorf("describe --na -200 still warns:\n%s", out)
 	}
 }
