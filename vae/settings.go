@@ -132,6 +132,17 @@ type Settings struct {
 	// LRDecay multiplies the learning rate after each epoch. Default 1 (no
 	// decay).
 	LRDecay float64
+	// PlateauPatience, if positive, multiplies the learning rate by
+	// PlateauFactor whenever the validation ELBO (the training ELBO without
+	// validation data) has not improved for this many epochs since the best
+	// epoch or the last reduction: PyTorch's ReduceLROnPlateau, which the
+	// iVAE reference uses. Early stopping (Patience) still counts the
+	// epochs since the best one, so Patience should exceed it. Default 0:
+	// no plateau schedule.
+	PlateauPatience int
+	// PlateauFactor is the factor of the plateau schedule, in (0, 1).
+	// Default 0.1.
+	PlateauFactor float64
 	// Patience stops training when the validation ELBO has not improved for
 	// this many epochs, and restores the best parameters. Default 10;
 	// negative disables early stopping (the best parameters are still
@@ -241,6 +252,15 @@ func resolve(s *Settings, dim int) (Settings, error) {
 	}
 	if r.Patience == 0 {
 		r.Patience = 10
+	}
+	if r.PlateauPatience < 0 {
+		return bad("PlateauPatience %d < 0", r.PlateauPatience)
+	}
+	if r.PlateauFactor == 0 {
+		r.PlateauFactor = 0.1
+	}
+	if !(r.PlateauFactor > 0 && r.PlateauFactor < 1) {
+		return bad("PlateauFactor %g not in (0, 1)", r.PlateauFactor)
 	}
 	if r.ClipNorm == 0 {
 		r.ClipNorm = 10

@@ -271,6 +271,8 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 	h := &History{BestValidELBO: math.NaN()}
 	best := append([]T(nil), params...)
 	bad := 0
+	// the plateau schedule's best score and epochs without improvement
+	plateauBest, plateauBad := math.Inf(-1), 0
 	stepsPerEpoch := (N + s.BatchSize - 1) / s.BatchSize
 	step := 0
 	report := func(p Progress) {
@@ -344,6 +346,18 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 			copy(best, t.e.p)
 		}
 		t.lr *= s.LRDecay
+		if s.PlateauPatience > 0 {
+			score := p.ValidELBO
+			if valid.X == nil {
+				score = p.TrainELBO
+			}
+			if score > plateauBest {
+				plateauBest, plateauBad = score, 0
+			} else if plateauBad++; plateauBad >= s.PlateauPatience {
+				t.lr *= s.PlateauFactor
+				plateauBad = 0
+			}
+		}
 	}
 	if h.BestEpoch == 0 {
 		return h, fmt.Errorf("%w: no finite epoch", ErrDiverged)
