@@ -3,6 +3,7 @@ package selection
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -67,8 +68,12 @@ func BenchmarkCount(b *testing.B) {
 				elbo += b2i(r.ELBOCount == K)
 				minka += b2i(r.Minka == K)
 				gap += b2i(r.EigenGap == K)
-				fmt.Fprintf(&tab, "%3d %2d %2d %1d %-16s %4g | %5d %3d %4d %5d %3d %4.2f %5.1fs\n",
+				line := fmt.Sprintf("%3d %2d %2d %1d %-16s %4g | %5d %3d %4d %5d %3d %4.2f %5.1fs\n",
 					i, K, s.Channels, s.MixingLayers, s.Family, s.SNR, r.K, r.KLCount, r.ELBOCount, r.Minka, r.EigenGap, r.Confidence, time.Since(start).Seconds())
+				tab.WriteString(line)
+				if testing.Verbose() {
+					fmt.Fprint(os.Stderr, line) // progress of a long study
+				}
 			}
 			n := float64(len(sets))
 			fmt.Fprintf(&tab, "exact: final %.3f, kl %.3f, elbo %.3f, minka %.3f, eigen gap %.3f\n",

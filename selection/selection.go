@@ -9,6 +9,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/timeseries"
@@ -27,8 +29,10 @@ type Rule int
 const (
 	// Vote (the default) takes the count with the most votes among the
 	// restarts of both rules (each restart's KL count at MaxSources and
-	// each restart's own held-out sweep), ties going to the held-out
-	// ELBO count.
+	// each restart's own held-out sweep), ties going to the KL count of the
+	// best MaxSources fit. The KL count breaks ties because it reads each
+	// dimension of one model, while the sweep compares models whose bounds
+	// differ, beyond the true count, by less than the optimiser's noise.
 	Vote Rule = iota
 	// KLRule is the number of active dimensions of the MaxSources model.
 	KLRule
@@ -68,11 +72,12 @@ const (
 	// figures; 100 is where the bound's gain per doubling falls well under
 	// the differences between latent sizes that matter here).
 	DefaultSamples = 100
-	// DefaultEpochs is the default epoch budget of each fit of the sweep.
-	DefaultEpochs = 30
-	// DefaultWarmup is the default number of epochs over which the KL
-	// weight of every fit ramps up from 0 to 1, unless ICA.VAE sets one.
-	DefaultWarmup = 5
+	// DefaultSteps is the default number of gradient steps of each fit.
+	DefaultSteps = 6000
+	// DefaultWarmupShare is the share of the epochs over which the KL
+	// weight of every fit ramps up from 0 to 1, unless ICA.VAE sets
+	// WarmupEpochs.
+	DefaultWarmupShare = 0.3
 	// DefaultKLThreshold: see [Settings.KLThreshold].
 	DefaultKLThreshold = 0.05
 )
@@ -91,9 +96,17 @@ type Settings struct {
 	// Samples is the number S of importance samples per window of the
 	// held-out bound. Default 100.
 	Samples int
-	// Epochs is the most epochs of each fit (early stopping usually ends
-	// it sooner). Default 30. It overrides ICA.VAE.Epochs.
+	// Epochs is the number of epochs of each fit. Default: as many as
+	// make Steps gradient steps (at least 10). It overrides ICA.VAE.Epochs.
 	Epochs int
+	// Parallel is the number of fits run at once, each with an equal share
+	// of ICA.Threads. Default 1. Results do not depend on it.
+	Parallel int
+	// Steps is the number of gradient steps of each fit when Epochs is 0.
+	// Default 6000. A budget in steps rather than epochs keeps the time
+	// per fit the same whatever the length of the series, and longer
+	// series, whose epochs are longer, need fewer of them.
+	Steps int
 	// KLThreshold is the mean KL, in nats per time step, above which a
 	// latent dimension of the MaxSources model counts as active. Default
 	// 0.05 nats.
@@ -117,9 +130,13 @@ type Settings struct {
 	Rule Rule
 	// Seed determines every random draw; one Seed gives one Result.
 	Seed uint64
-	// ICA is the base of every fit. Sources, Restarts, Seed and Progress
-	// are set by Estimate; NoWhiten is forced true and the observation
-	// variance is learned (see Estimate). nil means ica's defaults.
+	// ICA is the base of every fit: the data settings (window, segments,
+	// validation fraction, scaling) and the network (ICA.VAE). Sources and
+	// Restarts must be zero (use MaxSources and Restarts); Seed and
+	// Progress are ignored; NoWhiten is forced true, the observation
+	// variance is learned, ICA.VAE.Epochs is replaced by Epochs and early
+	// stopping is off unless ICA.VAE.Patience is set (see Estimate). nil
+	// means ica's defaults.
 	ICA *ica.Settings
 	// Progress, if not nil, is called after every epoch of every fit, on
 	// the goroutine that called Estimate.
@@ -223,11 +240,11 @@ type Result struct {
 const sweepStream = 0x73656c65 // "sele"
 
 // Estimate estimates the number of independent sources in f with two rules
-// and combines them:
+// and combines them (see Rule):
 //
-//   - KL: fit ica with Kmax latent dimensions and count the dimensions whose
-//     mean KL exceeds the threshold (a dimension the data do not need
-//     collapses to its prior, KL 0);
+//   - KL: fit Kmax latent dimensions and count the dimensions whose mean KL
+//     exceeds the threshold (a dimension the data do not need collapses to
+//     its prior, KL 0);
 //   - ELBO: fit K = 1..Kmax, R restarts each, evaluate the
 //     importance-weighted bound on the held-out validation blocks, and take
 //     the smallest K within one standard error of the best (the one-SE rule
@@ -236,11 +253,34 @@ const sweepStream = 0x73656c65 // "sele"
 //     K: blocks are contiguous and separated by training rows, so they are
 //     close to independent, while the windows within a block overlap and
 //     are autocorrelated (a per-window standard error would be too small);
-//     with R = 2 restarts a standard error over restarts would be
-//     meaningless.
+//     with R = 2 restarts a standard error over restarts alone would be
+//     meaningless. To it is added the optimiser's variance: the variance
+//     of a fit's bound from one seed to another, pooled over all K. Without
+//     it, sizes beyond the true count win by chance: their bounds differ
+//     from the true size's by a few hundredths of a nat, less than two
+//     seeds of one size differ, yet more than the data's standard error.
 //
-// Every fit learns the observation variance and skips the whitening ica
-// does by default. With a fixed observation variance the bound measures
+// The data are prepared once by [ica.Prepare] (scaling, segments, the
+// validation blocks at the end of every segment) and every fit is a
+// vae.Train on them with ica's network settings, except for four
+// changes that make the comparison fair:
+//
+//   - the observation variance is learned (vae.Settings.FixedObsVariance
+//     0; ica's Settings cannot ask for it, since a zero there means ica's
+//     fixed default);
+//   - the channels are z-scored but not whitened;
+//   - the posterior is diagonal (whatever ica's default): the KL of a
+//     factorised posterior against the factorised prior is exactly the sum
+//     of the per-dimension KLs the first rule counts, and it is cheaper;
+//   - the KL weight warms up over the first 30% of the epochs, unless
+//     ICA.VAE sets WarmupEpochs, and early stopping is off, unless ICA.VAE
+//     sets Patience: with a learned observation variance, the decoder can
+//     first explain everything as noise and let weak sources collapse
+//     (posterior collapse), and a weak source is often picked up late,
+//     after a plateau of the validation bound that early stopping takes
+//     for convergence.
+//
+// Why the first two: with a fixed observation variance the bound measures
 // reconstruction error at an arbitrary scale: comparing it across K is
 // unfair, and noise below that variance is worth encoding in extra
 // dimensions. Whitening rescales the noise directions of D > K channels to
@@ -279,49 +319,90 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		bound  float64
 	}
 	seeds := rand.New(rand.NewPCG(rs.Seed, sweepStream))
-	out := make([][]outcome, Kmax+1)
-	fits := 0
+	user := rs.ICA.VAE // the caller's network settings, zeros where unset
+	// The jobs in a fixed order with their seeds, so that the result does
+	// not depend on how they are scheduled.
+	type job struct {
+		K, r, fit int
+		seed      uint64
+	}
+	var jobs []job
 	for K := 1; K <= Kmax; K++ {
-		out[K] = make([]outcome, R)
 		for r := range R {
-			fits++
-			seed := seeds.Uint64()
-			vs := prep.VAE
-			vs.Latent = K
-			vs.FixedObsVariance = 0 // learned
-			vs.Epochs = rs.Epochs
-			var progress func(vae.Progress)
-			if rs.Progress != nil {
-				fit := fits
-				progress = func(p vae.Progress) {
-					rs.Progress(Progress{Fit: fit, Fits: Kmax * R, Sources: K, Restart: r + 1, Progress: p})
-				}
-			}
-			rng := rand.New(rand.NewPCG(seed, sweepStream))
-			net, _, err := vae.Train(ctx, prep.Train, prep.Valid, &vs, rng, progress)
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			o := outcome{bound: math.NaN()}
-			switch {
-			case errors.Is(err, vae.ErrDiverged):
-				// A failed fit: NaN in the table, no vote.
-			case err != nil:
-				return nil, fmt.Errorf("selection: %d sources, restart %d: %w", K, r+1, err)
-			default:
-				o.net, o.kl = net, net.KLPerDim(prep.Train)
-				o.blocks = make([]float64, len(prep.Blocks))
-				var sum float64
-				var n int
-				for b, d := range prep.Blocks {
-					o.blocks[b] = net.IWAE(d, rs.Samples, rng)
-					sum += o.blocks[b] * float64(d.X.Len())
-					n += d.X.Len()
-				}
-				o.bound = sum / float64(n)
-			}
-			out[K][r] = o
+			jobs = append(jobs, job{K: K, r: r, fit: len(jobs) + 1, seed: seeds.Uint64()})
 		}
+	}
+	P := min(rs.Parallel, len(jobs))
+	threads := max(1, prep.VAE.Threads/P)
+	run := func(ctx context.Context, j job, progress func(Progress)) (outcome, error) {
+		vs := prep.VAE
+		vs.Latent = j.K
+		vs.Threads = threads
+		vs.FixedObsVariance = 0 // learned
+		vs.FullCovariance = false
+		vs.Epochs = rs.Epochs
+		if vs.Epochs == 0 {
+			per := (prep.Train.X.Len() + vs.BatchSize - 1) / vs.BatchSize
+			vs.Epochs = max(10, (rs.Steps+per-1)/per)
+		}
+		if user.WarmupEpochs == 0 {
+			vs.WarmupEpochs = int(math.Round(DefaultWarmupShare * float64(vs.Epochs)))
+		}
+		if user.Patience == 0 {
+			vs.Patience = -1
+		}
+		var report func(vae.Progress)
+		if progress != nil {
+			report = func(p vae.Progress) {
+				progress(Progress{Fit: j.fit, Fits: len(jobs), Sources: j.K, Restart: j.r + 1, Progress: p})
+			}
+		}
+		rng := rand.New(rand.NewPCG(j.seed, sweepStream))
+		net, _, err := vae.Train(ctx, prep.Train, prep.Valid, &vs, rng, report)
+		if ctx.Err() != nil {
+			return outcome{}, ctx.Err()
+		}
+		o := outcome{bound: math.NaN()}
+		switch {
+		case errors.Is(err, vae.ErrDiverged):
+			// A failed fit: NaN in the table, no vote.
+		case err != nil:
+			return outcome{}, fmt.Errorf("selection: %d sources, restart %d: %w", j.K, j.r+1, err)
+		default:
+			o.net, o.kl = net, net.KLPerDim(prep.Train)
+			o.blocks = make([]float64, len(prep.Blocks))
+			var sum float64
+			var n int
+			for b, d := range prep.Blocks {
+				o.blocks[b] = net.IWAE(d, rs.Samples, rng)
+				sum += o.blocks[b] * float64(d.X.Len())
+				n += d.X.Len()
+			}
+			o.bound = sum / float64(n)
+		}
+		return o, nil
+	}
+	done := make([]outcome, len(jobs))
+	if P <= 1 {
+		for i, j := range jobs {
+			var err error
+			if done[i], err = run(ctx, j, rs.Progress); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := parallel(ctx, len(jobs), P, rs.Progress, func(ctx context.Context, i int, progress func(Progress)) error {
+		var err error
+		done[i], err = run(ctx, jobs[i], progress)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([][]outcome, Kmax+1)
+	for i, j := range jobs {
+		if out[j.K] == nil {
+			out[j.K] = make([]outcome, R)
+		}
+		out[j.K][j.r] = done[i]
 	}
 
 	// The sweep table.
@@ -387,6 +468,58 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	res.Confidence = float64(agree) / float64(len(res.Votes))
 	return res, nil
+}
+
+// parallel runs task(i) for i in [0, n) on p goroutines, forwarding their
+// progress reports to report on the calling goroutine, and returns the
+// first error (after which the other tasks are cancelled).
+func parallel(ctx context.Context, n, p int, report func(Progress), task func(ctx context.Context, i int, progress func(Progress)) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan Progress, 64)
+	var send func(Progress)
+	if report != nil {
+		send = func(p Progress) { events <- p }
+	}
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range p {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if errs[i] = task(ctx, i, send); errs[i] != nil {
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(events)
+	}()
+	for e := range events {
+		report(e)
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
+		}
+	}
+	return nil
 }
 
 // activity returns the mean KL of each latent dimension, largest first, and
@@ -570,11 +703,20 @@ func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
 	if r.Samples < 0 {
 		return bad("Samples %d < 0", r.Samples)
 	}
-	if r.Epochs == 0 {
-		r.Epochs = DefaultEpochs
-	}
 	if r.Epochs < 0 {
 		return bad("Epochs %d < 0", r.Epochs)
+	}
+	if r.Parallel == 0 {
+		r.Parallel = 1
+	}
+	if r.Parallel < 0 {
+		return bad("Parallel %d < 0", r.Parallel)
+	}
+	if r.Steps == 0 {
+		r.Steps = DefaultSteps
+	}
+	if r.Steps < 0 {
+		return bad("Steps %d < 0", r.Steps)
 	}
 	if r.KLThreshold == 0 {
 		r.KLThreshold = DefaultKLThreshold
@@ -595,9 +737,6 @@ func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
 	var v vae.Settings
 	if base.VAE != nil {
 		v = *base.VAE
-	}
-	if v.WarmupEpochs == 0 {
-		v.WarmupEpochs = DefaultWarmup
 	}
 	base.VAE = &v
 	base.NoWhiten = true

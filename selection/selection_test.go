@@ -81,6 +81,16 @@ func TestEstimateDeterministic(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("same seed, different results:\n%+v\n%+v", a, b)
 	}
+	// Two fits at a time, one thread each: the same result.
+	p := *s
+	p.Parallel = 2
+	c2, err := Estimate(context.Background(), f, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, c2) {
+		t.Errorf("Parallel 2 changed the result:\n%+v\n%+v", a, c2)
+	}
 	s.Seed = 6
 	c, err := Estimate(context.Background(), f, s)
 	if err != nil {
@@ -129,6 +139,8 @@ func TestEstimateErrors(t *testing.T) {
 		{"negative restarts", f, &Settings{Restarts: -2}, ErrSettings},
 		{"negative samples", f, &Settings{Samples: -1}, ErrSettings},
 		{"negative epochs", f, &Settings{Epochs: -1}, ErrSettings},
+		{"negative steps", f, &Settings{Steps: -1}, ErrSettings},
+		{"negative parallel", f, &Settings{Parallel: -1}, ErrSettings},
 		{"NaN threshold", f, &Settings{KLThreshold: math.NaN()}, ErrSettings},
 		{"unknown rule", f, &Settings{Rule: 7}, ErrSettings},
 		{"sources set", f, &Settings{ICA: &ica.Settings{Sources: 2}}, ErrSettings},
@@ -220,5 +232,22 @@ func TestParseRule(t *testing.T) {
 	}
 	if _, err := ParseRule("bic"); !errors.Is(err, ErrSettings) {
 		t.Errorf("ParseRule(bic): %v", err)
+	}
+}
+
+// TestEstimateParallelCancel: with fits run at once, progress still
+// arrives on the caller's goroutine and cancelling stops every fit.
+func TestEstimateParallelCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0 // not synchronised: the race detector checks the goroutine claim
+	_, err := Estimate(ctx, easy(t), &Settings{MaxSources: 3, Epochs: 2, Seed: 1, Parallel: 2, Progress: func(p Progress) {
+		calls++
+		if p.Fit == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || calls == 0 {
+		t.Errorf("cancelled after %d progress calls: %v", calls, err)
 	}
 }
