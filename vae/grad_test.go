@@ -30,6 +30,13 @@ func TestGradient(t *testing.T) {
 		{"full-covariance/segment", Settings{Latent: 3, Hidden: []int{5}, Activation: Tanh, Prior: SegmentPrior, Segments: 2,
 			FullCovariance: true, Samples: 2}},
 		{"wide", Settings{Latent: 3, Hidden: []int{70}, Activation: Tanh, Samples: 2}}, // exercises the gemm path
+		// the weighted objective of the iVAE reference (Weights), whose
+		// minibatch estimates couple the rows
+		{"weights/segment", Settings{Latent: 3, Hidden: []int{5}, Activation: Tanh, Prior: SegmentPrior, Segments: 2,
+			FixedObsVariance: 0.5, Weights: Weights{Rec: 3, MI: 1, TC: 0, DimKL: 10}}},
+		{"weights/full-covariance", Settings{Latent: 3, Hidden: []int{5}, Activation: Tanh, Prior: SegmentPrior, Segments: 2,
+			FullCovariance: true, Samples: 2, Beta: 0.7, Weights: Weights{Rec: 2, MI: 1.5, TC: 0.5, DimKL: 4}}},
+		{"weights/standard", Settings{Latent: 2, Hidden: []int{4}, Weights: Weights{Rec: 1, MI: 2, TC: 3, DimKL: 0.5}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,8 +70,9 @@ func TestGradient(t *testing.T) {
 			idx := []int{0, 1, 2, 3, 4}
 			loss := func(grad bool) float64 {
 				e.load(d, idx)
+				e.setWeights(true, s.Beta)
 				rec, kl := e.step(s.Samples, s.Beta, rand.New(rand.NewPCG(7, 8)), grad)
-				return (rec + s.Beta*kl) / n
+				return (e.wRec*rec + e.klWeight(s.Beta)*kl + e.extra) / n
 			}
 			loss(true)
 			g := append([]float64(nil), e.g...)

@@ -87,25 +87,29 @@ func TestKLConsistent(t *testing.T) {
 
 // TestDeterministic trains the same model with 1 and 2 threads and with
 // GOMAXPROCS 1 and 2 and requires identical parameters, bit for bit.
+// It covers the weighted objective, whose minibatch terms couple the rows.
 func TestDeterministic(t *testing.T) {
-	train := func(threads, procs int) []float64 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		rng := rand.New(rand.NewPCG(9, 9))
-		d := randData(rng, 300, 6, 3)
-		v := randData(rng, 50, 6, 3)
-		m, _, err := Train(context.Background(), d, v, &Settings{Latent: 3, Hidden: []int{70, 20}, Prior: SegmentPrior,
-			Segments: 3, EncoderSeesSegment: true, Epochs: 3, BatchSize: 64, Threads: threads, Channels: 2}, rng, nil)
-		if err != nil {
-			t.Fatal(err)
+	for _, w := range []Weights{{}, {Rec: 10, MI: 1, DimKL: 10}} {
+		train := func(threads, procs int) []float64 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			rng := rand.New(rand.NewPCG(9, 9))
+			d := randData(rng, 300, 6, 3)
+			v := randData(rng, 50, 6, 3)
+			m, _, err := Train(context.Background(), d, v, &Settings{Latent: 3, Hidden: []int{70, 20}, Prior: SegmentPrior,
+				Segments: 3, EncoderSeesSegment: true, Epochs: 3, BatchSize: 64, Threads: threads, Channels: 2,
+				FullCovariance: w != Weights{}, Weights: w}, rng, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.p64
 		}
-		return m.p64
-	}
-	ref := train(1, 1)
-	for _, c := range []struct{ threads, procs int }{{2, 2}, {0, 2}, {3, 2}, {0, 1}} {
-		got := train(c.threads, c.procs)
-		for i := range ref {
-			if math.Float64bits(ref[i]) != math.Float64bits(got[i]) {
-				t.Fatalf("threads=%d GOMAXPROCS=%d: parameter %d is %v, with 1 thread %v", c.threads, c.procs, i, got[i], ref[i])
+		ref := train(1, 1)
+		for _, c := range []struct{ threads, procs int }{{2, 2}, {0, 2}, {3, 2}, {0, 1}} {
+			got := train(c.threads, c.procs)
+			for i := range ref {
+				if math.Float64bits(ref[i]) != math.Float64bits(got[i]) {
+					t.Fatalf("weights %+v, threads=%d GOMAXPROCS=%d: parameter %d is %v, with 1 thread %v", w, c.threads, c.procs, i, got[i], ref[i])
+				}
 			}
 		}
 	}
@@ -327,6 +331,9 @@ func TestTrainErrors(t *testing.T) {
 		{"channels", good, Data{}, Settings{Channels: 2}, ErrSettings},
 		{"hidden", good, Data{}, Settings{Hidden: []int{0}}, ErrSettings},
 		{"lr decay", good, Data{}, Settings{LRDecay: 2}, ErrSettings},
+		{"negative weight", good, Data{}, Settings{Weights: Weights{Rec: 1, DimKL: -1}}, ErrSettings},
+		{"no reconstruction weight", good, Data{}, Settings{Weights: Weights{MI: 1}}, ErrSettings},
+		{"infinite weight", good, Data{}, Settings{Weights: Weights{Rec: math.Inf(1)}}, ErrSettings},
 	} {
 		_, _, err := Train(context.Background(), c.train, c.valid, &c.s, rng, nil)
 		if !errors.Is(err, c.want) {

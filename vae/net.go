@@ -212,9 +212,19 @@ type engine[T float] struct {
 	ld   Data
 	lidx []int
 
+	// the weighted objective (Settings.Weights, setWeights)
+	useW           bool
+	N              int     // rows of the training data, for log(M·N); 0 means the minibatch's
+	wRec           float64 // weight of the reconstruction term
+	wA, wG, wD     float64 // weights of log q(z), Σ_i log q(z_i) and log p(z|u)
+	mw             mws
+	mwsFn, postsFn func(w, i int)
+
 	// the current step
 	jL                    int
 	jbeta                 float64
+	jmws                  bool    // the step computes the minibatch-weighted terms
+	extra                 float64 // their sum over the rows in the last step
 	jgrad                 bool
 	jrng                  *rand.Rand
 	rowCut                []int // bounds of the tasks of the rows phase
@@ -285,6 +295,14 @@ func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool,
 	e.sb = make([][]T, pl.n)
 	e.planTasks()
 	e.prepFn, e.rowsFn, e.redFn = e.prepPart, e.rowsPart, e.redPart
+	e.mwsFn = func(_, i int) { e.mwsPoints(e.rowCut[i], e.rowCut[i+1]) }
+	e.postsFn = func(w, i int) {
+		if e.jgrad {
+			e.mwsPosts(e.rowCut[i], e.rowCut[i+1])
+		}
+		e.rowsEnc(w, e.rowCut[i], e.rowCut[i+1])
+	}
+	e.wRec = 1
 	return e
 }
 
@@ -622,7 +640,22 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	e.pool.run(len(e.prepCut)-1, e.prepFn)
 	e.jrng = nil
 	e.rowCut = guided(e.rowCut, n, e.pool.n, kernel.MR)
-	e.pool.run(len(e.rowCut)-1, e.rowsFn)
+	e.extra = 0
+	if e.mwsActive() {
+		// the rows through the decoder and back; the terms coupling the
+		// rows; the encoder's side
+		e.mw.grow(n, L, e.s.Latent, encOut(e.s))
+		e.jmws = true
+		e.pool.run(len(e.rowCut)-1, e.rowsFn)
+		e.pool.run(len(e.rowCut)-1, e.mwsFn)
+		e.pool.run(len(e.rowCut)-1, e.postsFn)
+		e.jmws = false
+		for _, v := range e.mw.val[:n] {
+			e.extra += v
+		}
+	} else {
+		e.pool.run(len(e.rowCut)-1, e.rowsFn)
+	}
 	e.ld, e.lidx = Data{}, nil
 	if grad {
 		e.pool.run(len(e.gradCut)-1, e.redFn)
@@ -651,7 +684,7 @@ func (e *engine[T]) rowsPart(w, i int) {
 // rows runs rows lo..hi-1 through the encoder, sampling, decoder and loss
 // and, with jgrad, back, on worker w.
 func (e *engine[T]) rows(w, lo, hi int) {
-	K, n, dim, L := e.s.Latent, e.n, e.dim, e.jL
+	n, dim, L := e.n, e.dim, e.jL
 	enc, dec := &e.nets[0], &e.nets[1]
 	e.forward(w, enc, lo, hi)
 	E := enc.outs[len(enc.outs)-1]
@@ -661,7 +694,7 @@ func (e *engine[T]) rows(w, lo, hi int) {
 	}
 	xr := dec.outs[len(dec.outs)-1]
 	grad := e.jgrad
-	scale := 1 / float64(n*L)
+	scale := e.wRec / float64(n*L)
 	dxr := dec.dA[len(dec.dA)-1]
 	for s := 0; s < L; s++ {
 		for r := lo; r < hi; r++ {
@@ -688,7 +721,22 @@ func (e *engine[T]) rows(w, lo, hi int) {
 			e.backward(w, dec, s*n+lo, s*n+hi, e.dz)
 		}
 	}
-	bn := e.jbeta / float64(n)
+	if e.jmws {
+		e.mwsPrep(E, lo, hi)
+		return
+	}
+	e.rowsEnc(w, lo, hi)
+}
+
+// rowsEnc computes the KL terms of rows lo..hi-1 and, with jgrad, the
+// gradient with respect to the encoder outputs and back through the
+// encoder, on worker w.
+func (e *engine[T]) rowsEnc(w, lo, hi int) {
+	K, n, L := e.s.Latent, e.n, e.jL
+	enc := &e.nets[0]
+	E := enc.outs[len(enc.outs)-1]
+	grad := e.jgrad
+	bn := e.klWeight(e.jbeta) / float64(n)
 	dE := enc.dA[len(enc.dA)-1]
 	eo := encOut(e.s)
 	for r := lo; r < hi; r++ {
@@ -729,6 +777,17 @@ func (e *engine[T]) rows(w, lo, hi int) {
 				if e.priTerm != nil {
 					e.priTerm[r*K+k] = T(bn * 0.5 * (1 - (ev+mu*mu)*ip))
 				}
+				if e.jmws {
+					x := e.mw.dE[r*eo:]
+					dE[r*eo+k] += T(x[k])
+					dE[r*eo+K+k] += T(x[K+k])
+					for j := range off {
+						dE[r*eo+2*K+k*(k-1)/2+j] += T(x[2*K+k*(k-1)/2+j])
+					}
+					if e.priTerm != nil {
+						e.priTerm[r*K+k] += T(e.mw.dp[r*K+k])
+					}
+				}
 			}
 		}
 	}
@@ -767,7 +826,7 @@ func (e *engine[T]) redPart(w, i int) {
 			}
 			g := e.g[e.lay.obs : e.lay.obs+e.s.Channels]
 			clear(g)
-			scale := 1 / float64(e.n*e.jL)
+			scale := e.wRec / float64(e.n*e.jL)
 			for i, v := range e.gobs {
 				g[i%e.s.Channels] += T(v * scale)
 			}

@@ -99,11 +99,15 @@ func TestAdaptiveSameBits(t *testing.T) {
 // TestStepAllocs checks that a training step allocates nothing once warm,
 // with one and two threads.
 func TestStepAllocs(t *testing.T) {
-	for _, threads := range []int{1, 2} {
+	for _, c := range []struct {
+		threads int
+		w       Weights
+	}{{1, Weights{}}, {2, Weights{}}, {1, Weights{Rec: 10, MI: 1, DimKL: 10}}, {2, Weights{Rec: 10, MI: 1, DimKL: 10}}} {
+		threads := c.threads
 		rng := rand.New(rand.NewPCG(5, 5))
 		d := randData(rng, 64, 6, 3)
 		s, err := resolve(&Settings{Latent: 3, Hidden: []int{70, 20}, BatchSize: 64, Prior: SegmentPrior, Segments: 3,
-			EncoderSeesSegment: true, Channels: 2, Threads: threads}, 6)
+			EncoderSeesSegment: true, Channels: 2, Threads: threads, Weights: c.w}, 6)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +121,7 @@ func TestStepAllocs(t *testing.T) {
 			tr.batchStep(d, idx, 1, rng)
 		}
 		if a := testing.AllocsPerRun(20, func() { tr.batchStep(d, idx, 1, rng) }); a != 0 {
-			t.Errorf("threads=%d: %v allocations per step", threads, a)
+			t.Errorf("threads=%d, weights %+v: %v allocations per step", threads, c.w, a)
 		}
 		tr.close()
 	}

@@ -162,9 +162,11 @@ func (t *trainer[T]) rollback() {
 func (t *trainer[T]) batchStep(d Data, idx []int, beta float64, rng *rand.Rand) (float64, bool) {
 	start := time.Now()
 	t.e.loadLater(d, idx)
+	t.e.N = d.X.Len()
+	t.e.setWeights(true, beta)
 	rec, kl := t.e.step(t.s.Samples, beta, rng, true)
 	norm := t.gradNorm()
-	if math.IsNaN(rec+kl+norm) || math.IsInf(rec+kl+norm, 0) {
+	if v := rec + kl + t.e.extra + norm; math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false
 	}
 	t.confirm()
@@ -178,6 +180,7 @@ func (t *trainer[T]) batchStep(d Data, idx []int, beta float64, rng *rand.Rand) 
 func (t *trainer[T]) elbo(d Data, rng *rand.Rand) float64 {
 	N := d.X.Len()
 	var sum float64
+	t.e.setWeights(false, 1)
 	for lo := 0; lo < N; lo += t.e.cap {
 		hi := min(N, lo+t.e.cap)
 		t.e.loadRange(d, lo, hi, t.idx)

@@ -1,0 +1,248 @@
+package vae
+
+import "math"
+
+// mws holds the buffers of the minibatch-weighted-sampling terms of the
+// weighted objective (Settings.Weights) for n rows with L samples each: the
+// estimates log q(z) and log q(z_i) of the aggregate posterior couple the
+// rows of a minibatch, so they are computed in two phases between the
+// decoder's backward pass and the encoder's: for each sample point z_{s,m}
+// (split among workers by m), its terms, responsibilities and gradient with
+// respect to z; then for each posterior n (split by n), the gradient with
+// respect to its mean and covariance parameters, summed over the points in
+// a fixed order. Each value is computed the same way whatever the split.
+type mws struct {
+	n, L int
+	lt   []float64 // n × K × K: the posterior's Cholesky factor L_n (lower triangular)
+	sv   []float64 // n × K: marginal variances S_{n,i} = (L_n L_nᵀ)_ii
+	mu   []float64 // n × K
+	w    []float64 // L·n × n × K: L_n⁻¹ (z_{s,m} - mu_n)
+	v    []float64 // L·n × n × K: L_n⁻ᵀ w
+	cj   []float64 // L·n × n: log q(z_{s,m}|x_n), then its loss coefficient
+	ci   []float64 // L·n × n × K: log q(z_{s,m,i}|x_n), then its loss coefficient
+	dE   []float64 // n × encOut: loss gradient with respect to the encoder outputs
+	dp   []float64 // n × K: loss gradient with respect to the prior log-variances
+	val  []float64 // n: the rows' terms, averaged over the samples
+	z    []float64 // L·n × K: the sample points
+}
+
+// mwsActive reports whether this step computes the minibatch-weighted
+// terms: with weights whose TC, MI and DimKL differ.
+func (e *engine[T]) mwsActive() bool {
+	return e.useW && (e.wA != 0 || e.wG != 0 || e.wD != 0)
+}
+
+// setWeights sets the weights of the next steps from s.Weights and the KL
+// weight beta (Beta times the warm-up ramp): the reconstruction weight, the
+// closed-form KL's weight and the weights of log q(z), Σ_i log q(z_i) and
+// log p(z|u). With use false, or zero weights, steps use the ELBO.
+func (e *engine[T]) setWeights(use bool, beta float64) {
+	w := e.s.Weights
+	e.useW = use && w != (Weights{})
+	if !e.useW {
+		e.wRec, e.wA, e.wG, e.wD = 1, 0, 0, 0
+		return
+	}
+	e.wRec = w.Rec
+	e.wA, e.wG, e.wD = beta*(w.TC-w.MI), beta*(w.DimKL-w.TC), beta*(w.MI-w.DimKL)
+}
+
+// klWeight is the weight of the closed-form KL in a step with KL weight
+// beta.
+func (e *engine[T]) klWeight(beta float64) float64 {
+	if e.useW {
+		return beta * e.s.Weights.MI
+	}
+	return beta
+}
+
+func (m *mws) grow(n, L, K, eo int) {
+	if n*L <= m.n*m.L && n <= m.n {
+		m.n, m.L = n, L
+		return
+	}
+	m.n, m.L = n, L
+	m.lt = make([]float64, n*K*K)
+	m.sv = make([]float64, n*K)
+	m.mu = make([]float64, n*K)
+	m.w = make([]float64, L*n*n*K)
+	m.v = make([]float64, L*n*n*K)
+	m.cj = make([]float64, L*n*n)
+	m.ci = make([]float64, L*n*n*K)
+	m.dE = make([]float64, n*eo)
+	m.dp = make([]float64, n*K)
+	m.val = make([]float64, n)
+	m.z = make([]float64, L*n*K)
+}
+
+// mwsPrep stores the posterior parameters of rows lo..hi-1 (after
+// latent(E, 0, ...) has set e.sd).
+func (e *engine[T]) mwsPrep(E []T, lo, hi int) {
+	K, eo, m := e.s.Latent, encOut(e.s), &e.mw
+	for r := lo; r < hi; r++ {
+		er := E[r*eo : (r+1)*eo]
+		lt := m.lt[r*K*K : (r+1)*K*K]
+		clear(lt)
+		for k := 0; k < K; k++ {
+			sd := e.sd[r*K+k]
+			lt[k*K+k] = sd
+			m.mu[r*K+k] = float64(er[k])
+			s := sd * sd
+			if e.s.FullCovariance {
+				for j, l := range er[2*K+k*(k-1)/2 : 2*K+k*(k+1)/2] {
+					lt[k*K+j] = float64(l)
+					s += float64(l * l)
+				}
+			}
+			m.sv[r*K+k] = s
+		}
+	}
+}
+
+// logsumexp replaces x by softmax(x) and returns logsumexp(x).
+func logsumexp(x []float64, stride int) float64 {
+	mx := math.Inf(-1)
+	for i := 0; i < len(x); i += stride {
+		mx = max(mx, x[i])
+	}
+	var s float64
+	for i := 0; i < len(x); i += stride {
+		x[i] = math.Exp(x[i] - mx)
+		s += x[i]
+	}
+	for i := 0; i < len(x); i += stride {
+		x[i] /= s
+	}
+	return mx + math.Log(s)
+}
+
+// mwsPoints computes, for sample points z_{s,m} with m in lo..hi-1, the
+// terms log q(z), Σ_i log q(z_i) and log p(z|u) and, with grad, their
+// gradient with respect to z (added to e.dz), with respect to the prior
+// log-variances (m.dp) and the coefficients mwsPosts needs.
+func (e *engine[T]) mwsPoints(lo, hi int) {
+	K, n, L, m := e.s.Latent, e.n, e.jL, &e.mw
+	scale := 1 / float64(n*L)
+	logMN := math.Log(float64(n) * float64(max(e.N, n)))
+	for mm := lo; mm < hi; mm++ {
+		u := e.seg[mm]
+		m.val[mm] = 0
+		dp := m.dp[mm*K : (mm+1)*K]
+		clear(dp)
+		for s := 0; s < L; s++ {
+			o := (s*n + mm) * K
+			zf := m.z[o : o+K]
+			for k, v := range e.z[o : o+K] {
+				zf[k] = float64(v)
+			}
+			pt := (s*n + mm) * n
+			for nn := 0; nn < n; nn++ {
+				lt := m.lt[nn*K*K : (nn+1)*K*K]
+				mu := m.mu[nn*K : (nn+1)*K]
+				w := m.w[(pt+nn)*K : (pt+nn+1)*K]
+				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
+				var lq float64
+				for k := 0; k < K; k++ {
+					acc := zf[k] - mu[k]
+					for j := 0; j < k; j++ {
+						acc -= lt[k*K+j] * w[j]
+					}
+					w[k] = acc / lt[k*K+k]
+					lq -= math.Log(lt[k*K+k]) + 0.5*w[k]*w[k]
+				}
+				for k := K - 1; k >= 0; k-- {
+					acc := w[k]
+					for j := k + 1; j < K; j++ {
+						acc -= lt[j*K+k] * v[j]
+					}
+					v[k] = acc / lt[k*K+k]
+				}
+				m.cj[pt+nn] = lq
+				ci := m.ci[(pt+nn)*K : (pt+nn+1)*K]
+				for i := 0; i < K; i++ {
+					d := zf[i] - mu[i]
+					sv := m.sv[nn*K+i]
+					ci[i] = -0.5 * (math.Log(sv) + d*d/sv)
+				}
+			}
+			lqz := logsumexp(m.cj[pt:pt+n], 1) - 0.5*float64(K)*log2Pi - logMN
+			var lqi float64
+			for i := 0; i < K; i++ {
+				lqi += logsumexp(m.ci[pt*K+i:(pt+n)*K], K) - 0.5*log2Pi - logMN
+			}
+			var lp float64
+			for k := 0; k < K; k++ {
+				ip := e.ip[k]
+				if e.lay.prior >= 0 {
+					ip = e.ip[u*K+k]
+				}
+				lp -= 0.5 * (log2Pi + e.priorLogVar(u, k) + zf[k]*zf[k]*ip)
+				if e.jgrad {
+					e.dz[o+k] += T(-e.wD * scale * zf[k] * ip)
+					dp[k] -= e.wD * scale * 0.5 * (1 - zf[k]*zf[k]*ip)
+				}
+			}
+			m.val[mm] += (e.wA*lqz + e.wG*lqi + e.wD*lp) / float64(L)
+			if !e.jgrad {
+				continue
+			}
+			// responsibilities to loss coefficients, and the gradient with
+			// respect to z
+			ca, cg := e.wA*scale, e.wG*scale
+			for nn := 0; nn < n; nn++ {
+				m.cj[pt+nn] *= ca
+				c := m.cj[pt+nn]
+				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
+				ci := m.ci[(pt+nn)*K : (pt+nn+1)*K]
+				mu := m.mu[nn*K : (nn+1)*K]
+				for i := 0; i < K; i++ {
+					ci[i] *= cg
+					g := -c*v[i] - ci[i]*(zf[i]-mu[i])/m.sv[nn*K+i]
+					e.dz[o+i] += T(g)
+				}
+			}
+		}
+	}
+}
+
+// mwsPosts sets, for posteriors n in lo..hi-1, the gradient of the
+// minibatch-weighted terms with respect to the encoder outputs (m.dE),
+// summed over the sample points in order.
+func (e *engine[T]) mwsPosts(lo, hi int) {
+	K, n, L, m := e.s.Latent, e.n, e.jL, &e.mw
+	eo := encOut(e.s)
+	for nn := lo; nn < hi; nn++ {
+		dE := m.dE[nn*eo : (nn+1)*eo]
+		clear(dE)
+		lt := m.lt[nn*K*K : (nn+1)*K*K]
+		mu := m.mu[nn*K : (nn+1)*K]
+		for s := 0; s < L; s++ {
+			for mm := 0; mm < n; mm++ {
+				pt := (s*n+mm)*n + nn
+				z := m.z[(s*n+mm)*K : (s*n+mm+1)*K]
+				c := m.cj[pt]
+				w := m.w[pt*K : (pt+1)*K]
+				v := m.v[pt*K : (pt+1)*K]
+				ci := m.ci[pt*K : (pt+1)*K]
+				for k := 0; k < K; k++ {
+					// joint: d log q(z|x_n) / d mu = v, / d L = v wᵀ (lower
+					// part), / d logvar_k = -1/2 + L_kk v_k w_k / 2
+					dE[k] += c * v[k]
+					dE[K+k] += c * (0.5*lt[k*K+k]*v[k]*w[k] - 0.5)
+					// marginal: N(z_k; mu_k, S_k)
+					d := z[k] - mu[k]
+					sv := m.sv[nn*K+k]
+					dE[k] += ci[k] * d / sv
+					dS := ci[k] * 0.5 * (d*d/sv - 1) / sv
+					dE[K+k] += dS * lt[k*K+k] * lt[k*K+k]
+					if e.s.FullCovariance {
+						off := dE[2*K+k*(k-1)/2:]
+						for j := 0; j < k; j++ {
+							off[j] += c*v[k]*w[j] + 2*dS*lt[k*K+j]
+						}
+					}
+				}
+			}
+		}
+	}
+}
