@@ -96,15 +96,17 @@ func BenchmarkEstimate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("rows=10000/cols=10", func(b *testing.B) {
-		for b.Loop() {
-			r, err := Estimate(context.Background(), ds.X, &Settings{Seed: 1})
-			if err != nil {
-				b.Fatal(err)
+	for _, p := range []int{1, 2} {
+		b.Run(fmt.Sprintf("rows=10000/cols=10/parallel=%d", p), func(b *testing.B) {
+			for b.Loop() {
+				r, err := Estimate(context.Background(), ds.X, &Settings{Seed: 1, Parallel: p})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(r.K), "sources")
 			}
-			b.ReportMetric(float64(r.K), "sources")
-		}
-	})
+		})
+	}
 }
 
 func b2i(b bool) int {

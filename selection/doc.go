@@ -1,4 +1,43 @@
 // Package selection estimates how many independent sources a multichannel
 // time series holds, by fitting several ica models (latent sizes, restarts)
 // and comparing their per-dimension KL and held-out likelihood bounds.
+//
+// # Rules
+//
+// [Estimate] prepares the data once with ica.Prepare (scaling, segments,
+// the validation block at the end of every segment) and trains VAEs with
+// ica's network on them:
+//
+//   - the KL rule counts the latent dimensions of a Kmax-dimensional fit
+//     whose mean KL(q(z_k|x) || p(z_k|u)) exceeds a threshold in nats per
+//     time step (Settings.KLThreshold explains the 0.05 default); Burda et
+//     al.'s (2016) activity statistic, the variance of each dimension's
+//     posterior mean, is reported alongside;
+//   - the ELBO rule fits K = 1..Kmax and takes the smallest K whose
+//     held-out importance-weighted bound (Burda et al. 2016) is within one
+//     standard error of the best, the standard error combining the spread
+//     over validation blocks and the spread over restarts.
+//
+// Both need a learned observation variance (a fixed one prices
+// reconstruction error at an arbitrary scale, so that noise is worth
+// encoding or weak sources are not), which ica's Settings cannot ask for:
+// that is why selection trains on ica.Prepare's data itself.
+//
+// # Baselines
+//
+// [Minka] (Minka 2000, the Laplace approximation of the evidence of
+// probabilistic PCA) and [EigenGap] (the largest ratio of consecutive
+// eigenvalues) count linear dimensions of the correlation matrix
+// ([Spectrum]). On nonlinear mixtures they see more dimensions than sources,
+// and neither can answer D: both need a noise dimension.
+//
+// # Accuracy
+//
+// BenchmarkCount runs Estimate on 48 simulated datasets (K = 1..8 sources,
+// D = K, 2K or 3K channels, 1 to 3 mixing layers, 20 dB noise or none,
+// segment-Gaussian, segment-Laplace and AR(1) sources, 20 segments of 250
+// rows) and reports the share of exact counts for the final estimate, each
+// rule and both baselines:
+//
+//	go test ./selection -run '^$' -bench Count -benchtime 1x -timeout 90m -v
 package selection

@@ -74,6 +74,10 @@ const (
 	DefaultSamples = 100
 	// DefaultSteps is the default number of gradient steps of each fit.
 	DefaultSteps = 6000
+	// TopStepsFactor multiplies the steps of the MaxSources fits, whose
+	// per-dimension KL gives the KL count: sources are picked up one by
+	// one as training goes on, the weakest last.
+	TopStepsFactor = 3
 	// DefaultWarmupShare is the share of the epochs over which the KL
 	// weight of every fit ramps up from 0 to 1, unless ICA.VAE sets
 	// WarmupEpochs.
@@ -102,8 +106,8 @@ type Settings struct {
 	// Parallel is the number of fits run at once, each with an equal share
 	// of ICA.Threads. Default 1. Results do not depend on it.
 	Parallel int
-	// Steps is the number of gradient steps of each fit when Epochs is 0.
-	// Default 6000. A budget in steps rather than epochs keeps the time
+	// Steps is the number of gradient steps of each fit when Epochs is 0
+	// (TopStepsFactor times as many for the MaxSources fits). Default 6000. A budget in steps rather than epochs keeps the time
 	// per fit the same whatever the length of the series, and longer
 	// series, whose epochs are longer, need fewer of them.
 	Steps int
@@ -146,7 +150,7 @@ type Settings struct {
 // Progress reports the progress of Estimate.
 type Progress struct {
 	Fit     int // 1-based number of the current fit
-	Fits    int // total number of fits, Kmax × Restarts
+	Fits    int // total number of fits, (Kmax + 1) × Restarts: the sweep, then the long Kmax fits
 	Sources int // latent size of the current fit
 	Restart int // 1-based
 	vae.Progress
@@ -201,8 +205,9 @@ type Result struct {
 	K int `json:"sources"`
 	// Rule is the rule that gave K.
 	Rule string `json:"rule"`
-	// KLCount is the number of dimensions of the MaxSources model (best
-	// restart) whose mean KL exceeds KLThreshold.
+	// KLCount is the number of dimensions of the long MaxSources fit (of
+	// the R, the one with the best held-out bound) whose mean KL exceeds
+	// KLThreshold.
 	KLCount int `json:"kl_count"`
 	// ELBOCount is the smallest K whose held-out bound is within one
 	// standard error of the best.
@@ -210,8 +215,8 @@ type Result struct {
 	// Agree is KLCount == ELBOCount.
 	Agree bool `json:"agree"`
 	// Votes holds the count each restart gives under each rule: first the
-	// KL count of each restart of the MaxSources model, then the ELBO count
-	// of each restart's own sweep.
+	// KL count of each long MaxSources fit, then the ELBO count of each
+	// restart's own sweep.
 	Votes []int `json:"votes"`
 	// Confidence is the share of Votes equal to K: 1 when every restart
 	// under both rules gives the same count.
@@ -242,9 +247,10 @@ const sweepStream = 0x73656c65 // "sele"
 // Estimate estimates the number of independent sources in f with two rules
 // and combines them (see Rule):
 //
-//   - KL: fit Kmax latent dimensions and count the dimensions whose mean KL
-//     exceeds the threshold (a dimension the data do not need collapses to
-//     its prior, KL 0);
+//   - KL: fit Kmax latent dimensions (R restarts, TopStepsFactor times the
+//     sweep's budget) and count the dimensions of the fit with the best
+//     held-out bound whose mean KL exceeds the threshold (a dimension the
+//     data do not need collapses to its prior, KL 0);
 //   - ELBO: fit K = 1..Kmax, R restarts each, evaluate the
 //     importance-weighted bound on the held-out validation blocks, and take
 //     the smallest K within one standard error of the best (the one-SE rule
@@ -322,8 +328,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	user := rs.ICA.VAE // the caller's network settings, zeros where unset
 	// The jobs in a fixed order with their seeds, so that the result does
 	// not depend on how they are scheduled.
+	// The sweep's fits all get the same budget, so that their bounds
+	// compare; the KL count reads R more fits of Kmax dimensions, trained
+	// TopStepsFactor times longer.
 	type job struct {
 		K, r, fit int
+		long      bool
 		seed      uint64
 	}
 	var jobs []job
@@ -331,6 +341,9 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		for r := range R {
 			jobs = append(jobs, job{K: K, r: r, fit: len(jobs) + 1, seed: seeds.Uint64()})
 		}
+	}
+	for r := range R {
+		jobs = append(jobs, job{K: Kmax, r: r, fit: len(jobs) + 1, long: true, seed: seeds.Uint64()})
 	}
 	P := min(rs.Parallel, len(jobs))
 	threads := max(1, prep.VAE.Threads/P)
@@ -342,8 +355,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		vs.FullCovariance = false
 		vs.Epochs = rs.Epochs
 		if vs.Epochs == 0 {
+			steps := rs.Steps
+			if j.long {
+				steps *= TopStepsFactor
+			}
 			per := (prep.Train.X.Len() + vs.BatchSize - 1) / vs.BatchSize
-			vs.Epochs = max(10, (rs.Steps+per-1)/per)
+			vs.Epochs = max(10, (steps+per-1)/per)
 		}
 		if user.WarmupEpochs == 0 {
 			vs.WarmupEpochs = int(math.Round(DefaultWarmupShare * float64(vs.Epochs)))
@@ -398,7 +415,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		return nil, err
 	}
 	out := make([][]outcome, Kmax+1)
+	long := make([]outcome, R)
 	for i, j := range jobs {
+		if j.long {
+			long[j.r] = done[i]
+			continue
+		}
 		if out[j.K] == nil {
 			out[j.K] = make([]outcome, R)
 		}
@@ -434,14 +456,18 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		res.Sweep[i].StdErr = se[i]
 	}
 
-	// The KL rule on the best Kmax restart, and the votes.
-	top := out[Kmax][res.Sweep[Kmax-1].BestRestart]
-	if top.net != nil {
-		res.KLCount = activeCount(top.kl, rs.KLThreshold)
-		res.PerDimKL, res.ActiveVariance = activity(top.net, top.kl, prep.All)
+	// The KL rule on the long Kmax fit with the best held-out bound, and
+	// the votes.
+	top := -1
+	for r, o := range long {
+		if o.net != nil && (top < 0 || o.bound > long[top].bound) {
+			top = r
+		}
+		res.Votes = append(res.Votes, activeCount(o.kl, rs.KLThreshold))
 	}
-	for r := range R {
-		res.Votes = append(res.Votes, activeCount(out[Kmax][r].kl, rs.KLThreshold))
+	if top >= 0 {
+		res.KLCount = activeCount(long[top].kl, rs.KLThreshold)
+		res.PerDimKL, res.ActiveVariance = activity(long[top].net, long[top].kl, prep.All)
 	}
 	for r := range R {
 		own := make([][]float64, Kmax)

@@ -30,7 +30,7 @@ func easy(t testing.TB) *timeseries.Frame {
 // among 4 channels, where the linear baselines see more (the nonlinear
 // mixing spreads 2 sources over more principal components).
 func TestEstimateEasy(t *testing.T) {
-	r, err := Estimate(context.Background(), easy(t), &Settings{Seed: 3})
+	r, err := Estimate(context.Background(), easy(t), &Settings{Steps: 2000, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +43,9 @@ func TestEstimateEasy(t *testing.T) {
 	}
 	// The two unused dimensions collapse towards their prior: KL and
 	// activity at least an order of magnitude below the sources'. Measured
-	// (seed 3): KL 1.2, 0.72 against 0.032, 0.004; activity 0.92, 0.86
-	// against 0.06, 0.006.
+	// (seed 3, 2000 steps): KL 2.17, 2.13 against 0.002, 0.001; with 30
+	// epochs of early-stopped training the third dimension kept 0.032,
+	// which a factor of 10 still separates.
 	if !(r.PerDimKL[1] > 10*r.PerDimKL[2] && r.ActiveVariance[1] > 10*r.ActiveVariance[2]) {
 		t.Errorf("KL %v, activity %v: the sources do not stand out", r.PerDimKL, r.ActiveVariance)
 	}
@@ -119,7 +120,7 @@ func TestEstimateProgressAndCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
-	if calls == 0 || last.Fit != 2 || last.Fits != 3*DefaultRestarts || last.Sources != 1 || last.Restart != 2 {
+	if calls == 0 || last.Fit != 2 || last.Fits != 4*DefaultRestarts || last.Sources != 1 || last.Restart != 2 {
 		t.Errorf("%d progress calls, last %+v", calls, last)
 	}
 }
