@@ -257,6 +257,7 @@ func (s *Settings) resolve(rows, channels int) (Settings, vae.Settings, error) {
 		setIf(&v.PlateauPatience, o.PlateauPatience)
 		setIf(&v.PlateauFactor, o.PlateauFactor)
 		setIf(&v.ClipNorm, o.ClipNorm)
+		setIf(&v.Weights, o.Weights)
 		v.Float64 = o.Float64
 	}
 	v.FullCovariance = !r.DiagonalPosterior

@@ -14,7 +14,10 @@ import "math"
 type mws struct {
 	n, L int
 	lt   []float64 // n × K × K: the posterior's Cholesky factor L_n (lower triangular)
-	sv   []float64 // n × K: marginal variances S_{n,i} = (L_n L_nᵀ)_ii
+	lsv  []float64 // n × K: log S_{n,i}, S_{n,i} = (L_n L_nᵀ)_ii the marginal variances
+	isv  []float64 // n × K: 1 / S_{n,i}
+	ild  []float64 // n × K: 1 / (L_n)_kk
+	ldet []float64 // n: log det L_n
 	mu   []float64 // n × K
 	w    []float64 // L·n × n × K: L_n⁻¹ (z_{s,m} - mu_n)
 	v    []float64 // L·n × n × K: L_n⁻ᵀ w
@@ -63,7 +66,10 @@ func (m *mws) grow(n, L, K, eo int) {
 	}
 	m.n, m.L = n, L
 	m.lt = make([]float64, n*K*K)
-	m.sv = make([]float64, n*K)
+	m.lsv = make([]float64, n*K)
+	m.isv = make([]float64, n*K)
+	m.ild = make([]float64, n*K)
+	m.ldet = make([]float64, n)
 	m.mu = make([]float64, n*K)
 	m.w = make([]float64, L*n*n*K)
 	m.v = make([]float64, L*n*n*K)
@@ -83,7 +89,9 @@ func (e *engine[T]) mwsPrep(E []T, lo, hi int) {
 		er := E[r*eo : (r+1)*eo]
 		lt := m.lt[r*K*K : (r+1)*K*K]
 		clear(lt)
+		m.ldet[r] = 0
 		for k := 0; k < K; k++ {
+			m.ldet[r] += 0.5 * float64(er[K+k])
 			sd := e.sd[r*K+k]
 			lt[k*K+k] = sd
 			m.mu[r*K+k] = float64(er[k])
@@ -94,7 +102,9 @@ func (e *engine[T]) mwsPrep(E []T, lo, hi int) {
 					s += float64(l * l)
 				}
 			}
-			m.sv[r*K+k] = s
+			m.lsv[r*K+k] = math.Log(s)
+			m.isv[r*K+k] = 1 / s
+			m.ild[r*K+k] = 1 / sd
 		}
 	}
 }
@@ -124,6 +134,7 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 	K, n, L, m := e.s.Latent, e.n, e.jL, &e.mw
 	scale := 1 / float64(n*L)
 	logMN := math.Log(float64(n) * float64(max(e.N, n)))
+	full := e.s.FullCovariance
 	for mm := lo; mm < hi; mm++ {
 		u := e.seg[mm]
 		m.val[mm] = 0
@@ -141,28 +152,37 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 				mu := m.mu[nn*K : (nn+1)*K]
 				w := m.w[(pt+nn)*K : (pt+nn+1)*K]
 				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
-				var lq float64
-				for k := 0; k < K; k++ {
-					acc := zf[k] - mu[k]
-					for j := 0; j < k; j++ {
-						acc -= lt[k*K+j] * w[j]
+				ild := m.ild[nn*K : (nn+1)*K]
+				lq := -m.ldet[nn]
+				if full {
+					for k := 0; k < K; k++ {
+						acc := zf[k] - mu[k]
+						for j := 0; j < k; j++ {
+							acc -= lt[k*K+j] * w[j]
+						}
+						w[k] = acc * ild[k]
+						lq -= 0.5 * w[k] * w[k]
 					}
-					w[k] = acc / lt[k*K+k]
-					lq -= math.Log(lt[k*K+k]) + 0.5*w[k]*w[k]
-				}
-				for k := K - 1; k >= 0; k-- {
-					acc := w[k]
-					for j := k + 1; j < K; j++ {
-						acc -= lt[j*K+k] * v[j]
+					for k := K - 1; k >= 0; k-- {
+						acc := w[k]
+						for j := k + 1; j < K; j++ {
+							acc -= lt[j*K+k] * v[j]
+						}
+						v[k] = acc * ild[k]
 					}
-					v[k] = acc / lt[k*K+k]
+				} else {
+					for k := 0; k < K; k++ {
+						w[k] = (zf[k] - mu[k]) * ild[k]
+						v[k] = w[k] * ild[k]
+						lq -= 0.5 * w[k] * w[k]
+					}
 				}
 				m.cj[pt+nn] = lq
 				ci := m.ci[(pt+nn)*K : (pt+nn+1)*K]
+				lsv, isv := m.lsv[nn*K:(nn+1)*K], m.isv[nn*K:(nn+1)*K]
 				for i := 0; i < K; i++ {
 					d := zf[i] - mu[i]
-					sv := m.sv[nn*K+i]
-					ci[i] = -0.5 * (math.Log(sv) + d*d/sv)
+					ci[i] = -0.5 * (lsv[i] + d*d*isv[i])
 				}
 			}
 			lqz := logsumexp(m.cj[pt:pt+n], 1) - 0.5*float64(K)*log2Pi - logMN
@@ -197,7 +217,7 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 				mu := m.mu[nn*K : (nn+1)*K]
 				for i := 0; i < K; i++ {
 					ci[i] *= cg
-					g := -c*v[i] - ci[i]*(zf[i]-mu[i])/m.sv[nn*K+i]
+					g := -c*v[i] - ci[i]*(zf[i]-mu[i])*m.isv[nn*K+i]
 					e.dz[o+i] += T(g)
 				}
 			}
@@ -231,9 +251,9 @@ func (e *engine[T]) mwsPosts(lo, hi int) {
 					dE[K+k] += c * (0.5*lt[k*K+k]*v[k]*w[k] - 0.5)
 					// marginal: N(z_k; mu_k, S_k)
 					d := z[k] - mu[k]
-					sv := m.sv[nn*K+k]
-					dE[k] += ci[k] * d / sv
-					dS := ci[k] * 0.5 * (d*d/sv - 1) / sv
+					isv := m.isv[nn*K+k]
+					dE[k] += ci[k] * d * isv
+					dS := ci[k] * 0.5 * (d*d*isv - 1) * isv
 					dE[K+k] += dS * lt[k*K+k] * lt[k*K+k]
 					if e.s.FullCovariance {
 						off := dE[2*K+k*(k-1)/2:]

@@ -100,9 +100,12 @@ func (a Activation) String() string {
 // DimKL.
 //
 // Because the estimates couple the rows of a minibatch, the loss is not a
-// sum over rows and is not a bound on log p(x): validation, early stopping
-// and every value reported (Progress, History, Model.ELBO) still use the
-// plain ELBO.
+// sum over rows and is not a bound on log p(x). Early stopping, the
+// restored parameters and the plateau schedule follow the same weighted
+// objective on the validation data (Progress.ValidObjective), since on the
+// iVAE simulations the ELBO falls while the weighted objective, and the
+// recovery of the sources, improve; the ELBO values reported (Progress,
+// History, Model.ELBO) are still the plain ELBO.
 type Weights struct {
 	Rec   float64 // weight of the reconstruction term -log p(x|z); > 0
 	MI    float64 // weight of the index-code mutual information
@@ -324,19 +327,24 @@ func resolve(s *Settings, dim int) (Settings, error) {
 
 // Progress reports the state of training after an epoch, or an event.
 type Progress struct {
-	Epoch        int           // 1-based epoch number
-	TrainELBO    float64       // mean ELBO per row over the epoch's minibatches (beta = 1)
-	ValidELBO    float64       // mean ELBO per validation row; NaN without validation data
-	Elapsed      time.Duration // since Train started
-	LearningRate float64       // the learning rate used in the epoch
-	Event        string        // non-empty for events such as a NaN recovery
+	Epoch     int     // 1-based epoch number
+	TrainELBO float64 // mean ELBO per row over the epoch's minibatches (beta = 1)
+	ValidELBO float64 // mean ELBO per validation row; NaN without validation data
+	// ValidObjective is, with Settings.Weights, minus the weighted loss per
+	// validation row (in minibatches of BatchSize in a fixed random order,
+	// at the full KL weight): the score of early stopping and the plateau
+	// schedule then. NaN without weights or validation data.
+	ValidObjective float64
+	Elapsed        time.Duration // since Train started
+	LearningRate   float64       // the learning rate used in the epoch
+	Event          string        // non-empty for events such as a NaN recovery
 }
 
 // History is the record of a training run.
 type History struct {
 	Epochs        []Progress // one entry per finished epoch
 	BestEpoch     int        // 1-based epoch whose parameters were kept
-	BestValidELBO float64    // NaN without validation data
+	BestValidELBO float64    // at BestEpoch; NaN without validation data
 	Recoveries    int        // number of NaN/Inf roll-backs
 	Stopped       string     // why training ended: "max epochs" or "early stopping"
 }

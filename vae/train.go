@@ -190,6 +190,27 @@ func (t *trainer[T]) elbo(d Data, rng *rand.Rand) float64 {
 	return sum / float64(N)
 }
 
+// validate returns the mean ELBO per row of d and, with Settings.Weights,
+// minus the mean weighted loss per row (else NaN), over minibatches of the
+// training size taken in the order perm.
+func (t *trainer[T]) validate(d Data, perm []int, rng *rand.Rand) (elbo, obj float64) {
+	if t.s.Weights == (Weights{}) {
+		return t.elbo(d, rng), math.NaN()
+	}
+	N := d.X.Len()
+	e := t.e
+	for lo := 0; lo < N; lo += t.s.BatchSize {
+		hi := min(N, lo+t.s.BatchSize)
+		e.load(d, perm[lo:hi])
+		e.N = N
+		e.setWeights(true, t.s.Beta)
+		rec, kl := e.step(t.s.Samples, t.s.Beta, rng, false)
+		elbo -= rec + kl
+		obj -= e.wRec*rec + e.klWeight(t.s.Beta)*kl + e.extra
+	}
+	return elbo / float64(N), obj / float64(N)
+}
+
 // checkFinite returns an error if a value of d is NaN or infinite.
 func checkFinite(d Dataset) error {
 	for i := range d.Len() {
@@ -272,6 +293,14 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 	}
 	validSeed1, validSeed2 := rng.Uint64(), rng.Uint64()
 	h := &History{BestValidELBO: math.NaN()}
+	bestScore := math.NaN()
+	weighted := s.Weights != (Weights{})
+	var vperm []int
+	if weighted && valid.X != nil {
+		// the weighted objective's minibatch estimates want mixed
+		// minibatches: a fixed random order of the validation rows
+		vperm = rand.New(rand.NewPCG(validSeed1, validSeed2)).Perm(valid.X.Len())
+	}
 	best := append([]T(nil), params...)
 	bad := 0
 	// the plateau schedule's best score and epochs without improvement
@@ -310,14 +339,19 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 			sum += elbo
 			rows += hi - lo
 		}
-		p := Progress{Epoch: epoch, TrainELBO: sum / float64(max(rows, 1)), ValidELBO: math.NaN(), LearningRate: lr}
+		p := Progress{Epoch: epoch, TrainELBO: sum / float64(max(rows, 1)), ValidELBO: math.NaN(), ValidObjective: math.NaN(), LearningRate: lr}
+		score := p.ValidELBO // what early stopping and the plateau schedule follow
 		if valid.X != nil {
-			p.ValidELBO = t.elbo(valid, rand.New(rand.NewPCG(validSeed1, validSeed2)))
-			if math.IsNaN(p.ValidELBO) || math.IsInf(p.ValidELBO, 0) {
+			p.ValidELBO, p.ValidObjective = t.validate(valid, vperm, rand.New(rand.NewPCG(validSeed1, validSeed2)))
+			score = p.ValidELBO
+			if weighted {
+				score = p.ValidObjective
+			}
+			if math.IsNaN(score) || math.IsInf(score, 0) {
 				if err := t.recover(h, epoch, start, report); err != nil {
 					return h, err
 				}
-				p.ValidELBO = math.NaN()
+				p.ValidELBO, p.ValidObjective, score = math.NaN(), math.NaN(), math.NaN()
 			}
 		}
 		p.Elapsed = time.Since(start)
@@ -333,8 +367,8 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 			t.snapshot()
 		}
 		if valid.X != nil {
-			if !math.IsNaN(p.ValidELBO) && (math.IsNaN(h.BestValidELBO) || p.ValidELBO > h.BestValidELBO) {
-				h.BestValidELBO, h.BestEpoch = p.ValidELBO, epoch
+			if !math.IsNaN(score) && (math.IsNaN(bestScore) || score > bestScore) {
+				bestScore, h.BestValidELBO, h.BestEpoch = score, p.ValidELBO, epoch
 				copy(best, t.e.p)
 				bad = 0
 			} else {
@@ -350,7 +384,6 @@ func fit[T float](ctx context.Context, m *Model, params []T, train, valid Data, 
 		}
 		t.lr *= s.LRDecay
 		if s.PlateauPatience > 0 {
-			score := p.ValidELBO
 			if valid.X == nil {
 				score = p.TrainELBO
 			}
@@ -375,7 +408,7 @@ func (t *trainer[T]) recover(h *History, epoch int, start time.Time, report func
 		return fmt.Errorf("%w: %d roll-backs after NaN or Inf", ErrDiverged, h.Recoveries-1)
 	}
 	t.rollback()
-	report(Progress{Epoch: epoch, TrainELBO: math.NaN(), ValidELBO: math.NaN(), Elapsed: time.Since(start),
+	report(Progress{Epoch: epoch, TrainELBO: math.NaN(), ValidELBO: math.NaN(), ValidObjective: math.NaN(), Elapsed: time.Since(start),
 		LearningRate: t.lr, Event: fmt.Sprintf("nan: rolled back, lr halved to %g", t.lr)})
 	return nil
 }
