@@ -27,13 +27,25 @@ var (
 type Rule int
 
 const (
-	// Vote (the default) takes the count with the most votes among the
+	// Min (the default) takes the smaller of the two counts: a source is
+	// counted when a dimension of the Kmax fit carries it and the
+	// held-out likelihood needs it. The two rules fail in opposite ways:
+	// the KL count overcounts when the decoder spends a dimension on the
+	// curvature of a nonlinear mixing or on noise it cannot otherwise
+	// model, while the held-out bound of such an extra dimension stays
+	// within its standard error; the sweep undercounts where weak sources
+	// need more training than its budget. On the 48 datasets of
+	// BenchmarkCount, Min gave 73% exact counts, against 67% for KL and
+	// Vote and 52% for ELBO (a comparison on the suite itself: see the
+	// package documentation).
+	Min Rule = iota
+	// Vote takes the count with the most votes among the
 	// restarts of both rules (each restart's KL count at MaxSources and
 	// each restart's own held-out sweep), ties going to the KL count of the
 	// best MaxSources fit. The KL count breaks ties because it reads each
 	// dimension of one model, while the sweep compares models whose bounds
 	// differ, beyond the true count, by less than the optimiser's noise.
-	Vote Rule = iota
+	Vote
 	// KLRule is the number of active dimensions of the MaxSources model.
 	KLRule
 	// ELBORule is the smallest latent size whose held-out bound is within
@@ -41,7 +53,7 @@ const (
 	ELBORule
 )
 
-var ruleNames = [...]string{"vote", "kl", "elbo"}
+var ruleNames = [...]string{"min", "vote", "kl", "elbo"}
 
 func (r Rule) String() string {
 	if r >= 0 && int(r) < len(ruleNames) {
@@ -50,14 +62,14 @@ func (r Rule) String() string {
 	return fmt.Sprintf("Rule(%d)", int(r))
 }
 
-// ParseRule reads a rule's name: "vote", "kl" or "elbo".
+// ParseRule reads a rule's name: "min", "vote", "kl" or "elbo".
 func ParseRule(s string) (Rule, error) {
 	for i, n := range ruleNames {
 		if s == n {
 			return Rule(i), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: unknown rule %q (want vote, kl or elbo)", ErrSettings, s)
+	return 0, fmt.Errorf("%w: unknown rule %q (want min, vote, kl or elbo)", ErrSettings, s)
 }
 
 // Defaults of [Settings].
@@ -130,7 +142,7 @@ type Settings struct {
 	// bound ica uses to hide noise; counting asks for a source worth
 	// reporting.
 	KLThreshold float64
-	// Rule decides the final count. Default Vote.
+	// Rule decides the final count. Default Min.
 	Rule Rule
 	// Seed determines every random draw; one Seed gives one Result.
 	Seed uint64
@@ -313,9 +325,13 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	Kmax, R := prep.VAE.Latent, rs.Restarts
 	res := &Result{Rule: rs.Rule.String(), KLThreshold: rs.KLThreshold, MaxSources: Kmax}
-	if spec, err := Spectrum(prep.All.X.(*timeseries.Windows).Frame()); err == nil {
-		res.Minka, _ = Minka(spec, f.Rows())
-		res.EigenGap, _ = EigenGap(spec)
+	// The baselines see the channels the fits see (scaled, without the
+	// segment column and the dropped linear combinations).
+	if ws, ok := prep.All.X.(*timeseries.Windows); ok {
+		if spec, err := Spectrum(ws.Frame()); err == nil {
+			res.Minka, _ = Minka(spec, f.Rows())
+			res.EigenGap, _ = EigenGap(spec)
+		}
 	}
 
 	type outcome struct {
@@ -483,8 +499,10 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		res.K = res.KLCount
 	case ELBORule:
 		res.K = res.ELBOCount
-	default:
+	case Vote:
 		res.K = vote(res.Votes, res.KLCount)
+	default:
+		res.K = min(res.KLCount, res.ELBOCount)
 	}
 	var agree int
 	for _, v := range res.Votes {
@@ -750,7 +768,7 @@ func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
 	if !(r.KLThreshold > 0) || math.IsInf(r.KLThreshold, 0) {
 		return bad("KLThreshold %g", r.KLThreshold)
 	}
-	if r.Rule < Vote || r.Rule > ELBORule {
+	if r.Rule < Min || r.Rule > ELBORule {
 		return bad("unknown rule %d", int(r.Rule))
 	}
 	var base ica.Settings

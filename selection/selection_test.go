@@ -226,7 +226,7 @@ func TestResultJSON(t *testing.T) {
 }
 
 func TestParseRule(t *testing.T) {
-	for _, r := range []Rule{Vote, KLRule, ELBORule} {
+	for _, r := range []Rule{Min, Vote, KLRule, ELBORule} {
 		if got, err := ParseRule(r.String()); err != nil || got != r {
 			t.Errorf("ParseRule(%q) = %v, %v", r.String(), got, err)
 		}
@@ -250,5 +250,29 @@ func TestEstimateParallelCancel(t *testing.T) {
 	}})
 	if !errors.Is(err, context.Canceled) || calls == 0 {
 		t.Errorf("cancelled after %d progress calls: %v", calls, err)
+	}
+}
+
+// TestEstimateOneSource: a single source seen through a linear mixing in 2
+// noisy channels must give 1 (synth needs K >= 1, and the sweep starts at
+// K = 1), with the segments taken from a label column.
+func TestEstimateOneSource(t *testing.T) {
+	ds, err := synth.Generate(&synth.Settings{Sources: 1, Channels: 2, Segments: 20, SegmentLength: 150,
+		MixingLayers: 1, Family: synth.SegmentLaplace, SNR: 20, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ds.Combined() // x1, x2, s1 and "segment"
+	f, err = f.Exclude("s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Estimate(context.Background(), f, &Settings{Steps: 1500, Seed: 1, ICA: &ica.Settings{SegmentColumn: "segment"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("K %d kl %d elbo %d votes %v KL %.3f", r.K, r.KLCount, r.ELBOCount, r.Votes, r.PerDimKL)
+	if r.K != 1 || r.MaxSources != 2 {
+		t.Errorf("estimate %d of at most %d; want 1 of 2", r.K, r.MaxSources)
 	}
 }
