@@ -1,6 +1,7 @@
 package ica
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -194,8 +195,9 @@ func Prepare(f *timeseries.Frame, s *Settings) (*Prepared, error) {
 	if s != nil && s.CollinearTol != 0 {
 		tol = s.CollinearTol
 	}
+	var dropped []Dropped
 	if tol > 0 {
-		keep, _ = collinear(x, tol)
+		keep, dropped = collinear(x, tol)
 	}
 	if len(keep) == 0 {
 		return nil, fmt.Errorf("%w: every channel is constant", ErrTooManySources)
@@ -206,6 +208,10 @@ func Prepare(f *timeseries.Frame, s *Settings) (*Prepared, error) {
 	}
 	rs, vs, err := s.resolve(x.Rows(), len(names))
 	if err != nil {
+		if len(dropped) > 0 && errors.Is(err, ErrTooManySources) {
+			err = fmt.Errorf("%w (%d of the %d channels are linear combinations of others: %s)",
+				err, len(dropped), x.Channels(), droppedNames(dropped))
+		}
 		return nil, err
 	}
 	if x, err = x.Select(names...); err != nil {
