@@ -47,13 +47,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "vica: interrupted; no output file was left half-written")
+		return exitFailure
+	}
 	fmt.Fprintf(stderr, "vica: %s\n", flagHints.Replace(err.Error()))
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		return exitUsage
-	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "vica: interrupted; no output file was left half-written")
 	}
 	return exitFailure
 }
