@@ -36,6 +36,8 @@ func TestGradient(t *testing.T) {
 			FixedObsVariance: 0.5, Weights: Weights{Rec: 3, MI: 1, TC: 0, DimKL: 10}}},
 		{"weights/full-covariance", Settings{Latent: 3, Hidden: []int{5}, Activation: Tanh, Prior: SegmentPrior, Segments: 2,
 			FullCovariance: true, Samples: 2, Beta: 0.7, Weights: Weights{Rec: 2, MI: 1.5, TC: 0.5, DimKL: 4}}},
+		{"weights/mi=tc", Settings{Latent: 3, Hidden: []int{5}, Prior: SegmentPrior, Segments: 3, FullCovariance: true,
+			Weights: Weights{Rec: 1, MI: 1, TC: 1, DimKL: 12}}}, // without the joint log q(z)
 		{"weights/standard", Settings{Latent: 2, Hidden: []int{4}, Weights: Weights{Rec: 1, MI: 2, TC: 3, DimKL: 0.5}}},
 	}
 	for _, c := range cases {

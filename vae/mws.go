@@ -135,6 +135,7 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 	scale := 1 / float64(n*L)
 	logMN := math.Log(float64(n) * float64(max(e.N, n)))
 	full := e.s.FullCovariance
+	joint := e.wA != 0 // the joint density enters only through log q(z)
 	for mm := lo; mm < hi; mm++ {
 		u := e.seg[mm]
 		m.val[mm] = 0
@@ -154,7 +155,9 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
 				ild := m.ild[nn*K : (nn+1)*K]
 				lq := -m.ldet[nn]
-				if full {
+				if !joint {
+					// MI = TC: log q(z) has weight 0
+				} else if full {
 					for k := 0; k < K; k++ {
 						acc := zf[k] - mu[k]
 						for j := 0; j < k; j++ {
@@ -185,7 +188,10 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 					ci[i] = -0.5 * (lsv[i] + d*d*isv[i])
 				}
 			}
-			lqz := logsumexp(m.cj[pt:pt+n], 1) - 0.5*float64(K)*log2Pi - logMN
+			var lqz float64
+			if joint {
+				lqz = logsumexp(m.cj[pt:pt+n], 1) - 0.5*float64(K)*log2Pi - logMN
+			}
 			var lqi float64
 			for i := 0; i < K; i++ {
 				lqi += logsumexp(m.ci[pt*K+i:(pt+n)*K], K) - 0.5*log2Pi - logMN
@@ -211,6 +217,9 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 			ca, cg := e.wA*scale, e.wG*scale
 			for nn := 0; nn < n; nn++ {
 				m.cj[pt+nn] *= ca
+				if !joint {
+					m.cj[pt+nn] = 0
+				}
 				c := m.cj[pt+nn]
 				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
 				ci := m.ci[(pt+nn)*K : (pt+nn+1)*K]
@@ -247,8 +256,10 @@ func (e *engine[T]) mwsPosts(lo, hi int) {
 				for k := 0; k < K; k++ {
 					// joint: d log q(z|x_n) / d mu = v, / d L = v wᵀ (lower
 					// part), / d logvar_k = -1/2 + L_kk v_k w_k / 2
-					dE[k] += c * v[k]
-					dE[K+k] += c * (0.5*lt[k*K+k]*v[k]*w[k] - 0.5)
+					if c != 0 {
+						dE[k] += c * v[k]
+						dE[K+k] += c * (0.5*lt[k*K+k]*v[k]*w[k] - 0.5)
+					}
 					// marginal: N(z_k; mu_k, S_k)
 					d := z[k] - mu[k]
 					isv := m.isv[nn*K+k]
@@ -258,7 +269,10 @@ func (e *engine[T]) mwsPosts(lo, hi int) {
 					if e.s.FullCovariance {
 						off := dE[2*K+k*(k-1)/2:]
 						for j := 0; j < k; j++ {
-							off[j] += c*v[k]*w[j] + 2*dS*lt[k*K+j]
+							off[j] += 2 * dS * lt[k*K+j]
+							if c != 0 {
+								off[j] += c * v[k] * w[j]
+							}
 						}
 					}
 				}
