@@ -40,4 +40,16 @@
 // rule and both baselines:
 //
 //	go test ./selection -run '^$' -bench Count -benchtime 1x -timeout 90m -v
+//
+// Measured (12 minutes on 2 shared cores): final estimate (Rule Min) 73%
+// exact, the KL rule alone 67%, the ELBO rule alone 52%, Minka 21%, the
+// eigenvalue gap 23%; the KL count is within one of the truth in 92% of
+// the datasets. Min was chosen over Vote and the single rules on this
+// suite, so its figure is optimistic by that choice. The misses are of two
+// kinds: with as many channels as sources (after dropping exact linear
+// combinations) and K >= 5, the fits leave the weakest one or two sources
+// to the learned observation noise (posterior collapse, which longer
+// training reduces but does not remove); with 3 noise-free mixing layers
+// into more channels than sources, the decoder spends an extra dimension
+// on the curvature of the mixing.
 package selection
