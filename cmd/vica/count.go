@@ -27,14 +27,14 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs := cmd.Flags()
 	fs.IntVar(&c.maxSources, "max-sources", 0, "largest number of sources considered (default: min(channels, 10))")
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
-	fs.StringVar(&c.rule, "rule", "vote", "how the two counts are combined: vote, kl (per-dimension KL) or elbo (held-out bound)")
+	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
 	rule, err := selection.ParseRule(c.rule)
 	if err != nil {
-		return nil, usagef("--rule %q: want vote, kl or elbo", c.rule)
+		return nil, usagef("--rule %q: want min, vote, kl or elbo", c.rule)
 	}
 	if c.maxSources < 0 || c.restarts < 1 || c.samples < 1 {
 		return nil, usagef("--max-sources must be positive, --restarts and --samples at least 1")
