@@ -41,6 +41,13 @@
 //
 // which lies between the ELBO and log p(x) and tends to log p(x) as S grows.
 //
+// Settings.Weights trains instead on the weighted decomposition of the
+// ELBO that the iVAE reference code uses (reconstruction, index-code mutual
+// information, total correlation, dimension-wise KL; Chen et al. 2018),
+// with the aggregate posterior estimated by minibatch-weighted sampling;
+// it couples the rows of a minibatch, so a step then has two more
+// hand-overs (see Weights).
+//
 // # Training
 //
 // Adam (Kingma and Ba 2015, the PyTorch form of its bias correction) on
@@ -67,6 +74,8 @@
 //     autoencoders and nonlinear ICA: a unifying framework. AISTATS 2020.
 //   - Y. Burda, R. Grosse and R. Salakhutdinov. Importance weighted
 //     autoencoders. ICLR 2016.
+//   - R. T. Q. Chen, X. Li, R. Grosse and D. Duvenaud. Isolating sources
+//     of disentanglement in variational autoencoders. NeurIPS 2018.
 //   - D. P. Kingma and J. Ba. Adam: a method for stochastic optimization.
 //     ICLR 2015.
 //   - M. E. Tipping and C. M. Bishop. Probabilistic principal component
