@@ -1,5 +1,3 @@
-// Command vica finds the independent sources behind a multichannel time
-// series with identifiable variational autoencoders.
 package main
 
 import "os"

@@ -1,6 +1,3 @@
-// Package kernel holds the float32 matrix product at the heart of training:
-// a register-blocked 6×16 AVX2/FMA micro-kernel in assembly, with a pure-Go
-// fallback on other machines.
 package kernel
 
 // Block sizes of the micro-kernel: MR rows × NR columns of the output.
