@@ -280,7 +280,7 @@ const sweepStream = 0x73656c65 // "sele"
 //
 // The data are prepared once by [ica.Prepare] (scaling, segments, the
 // validation blocks at the end of every segment) and every fit is a
-// vae.Train on them with ica's network settings, except for four
+// vae.Train on them with ica's network settings, except for five
 // changes that make the comparison fair:
 //
 //   - the observation variance is learned (vae.Settings.FixedObsVariance
@@ -290,6 +290,9 @@ const sweepStream = 0x73656c65 // "sele"
 //   - the posterior is diagonal (whatever ica's default): the KL of a
 //     factorised posterior against the factorised prior is exactly the sum
 //     of the per-dimension KLs the first rule counts, and it is cheaper;
+//   - the objective is the plain ELBO, even if ICA.VAE weighs its terms
+//     (vae.Settings.Weights): a weighted objective is not a bound, so its
+//     values do not compare across K;
 //   - the KL weight warms up over the first 30% of the epochs, unless
 //     ICA.VAE sets WarmupEpochs, and early stopping is off, unless ICA.VAE
 //     sets Patience: with a learned observation variance, the decoder can
@@ -369,6 +372,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		vs.Threads = threads
 		vs.FixedObsVariance = 0 // learned
 		vs.FullCovariance = false
+		vs.Weights = vae.Weights{} // the plain ELBO, whose bounds compare across K
 		vs.Epochs = rs.Epochs
 		if vs.Epochs == 0 {
 			steps := rs.Steps

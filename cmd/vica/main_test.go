@@ -254,3 +254,19 @@ func TestSentinelWarning(t *testing.T) {
 		t.Errorf("describe --na -200 still warns:\n%s", out)
 	}
 }
+
+// TestFitObjective checks that --objective reaches the model and that a
+// bad value is a usage error.
+func TestFitObjective(t *testing.T) {
+	dir := t.TempDir()
+	sim := filepath.Join(dir, "sim.csv")
+	if code, _, stderr := vica(t, "simulate", "-o", sim, "--sources", "2", "--segments", "10", "--segment-length", "100", "--layers", "2", "--seed", "5"); code != exitOK {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := vica(t, "fit", sim, "--sources", "2", "--epochs", "3", "--objective", "weighted", "-o", filepath.Join(dir, "s.csv")); code != exitOK {
+		t.Fatalf("fit --objective weighted: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := vica(t, "fit", sim, "--objective", "bogus"); code != exitUsage {
+		t.Errorf("fit --objective bogus: exit %d, want %d", code, exitUsage)
+	}
+}
