@@ -242,11 +242,11 @@ func TestEstimateParallelCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0 // not synchronised: the race detector checks the goroutine claim
-	_, err := Estimate(ctx, easy(t), &Settings{MaxSources: 3, Epochs: 2, Seed: 1, Parallel: 2, Progress: func(p Progress) {
+	// Epochs is large so that no fit can end before the cancel is seen: the
+	// first progress call cancels, long before the first fit's last epoch.
+	_, err := Estimate(ctx, easy(t), &Settings{MaxSources: 3, Epochs: 500, Seed: 1, Parallel: 2, Progress: func(p Progress) {
 		calls++
-		if p.Fit == 2 {
-			cancel()
-		}
+		cancel()
 	}})
 	if !errors.Is(err, context.Canceled) || calls == 0 {
 		t.Errorf("cancelled after %d progress calls: %v", calls, err)
