@@ -3,6 +3,7 @@ package ica
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -29,113 +30,22 @@ const restartStream = 0x69636130 // "ica0"
 // [timeseries.Frame.HandleMissing] first) and at least two windows' worth
 // of rows. Cancelling ctx stops training and returns ctx.Err().
 func Fit(ctx context.Context, f *timeseries.Frame, s *Settings) (*Model, error) {
-	if f == nil || f.Rows() == 0 {
-		return nil, fmt.Errorf("%w: no rows", ErrTooShort)
-	}
-	x := f
-	var rowSeg []int
-	var labels []string
-	if s != nil && s.SegmentColumn != "" {
-		var err error
-		if rowSeg, labels, err = timeseries.LabelSegments(f, s.SegmentColumn); err != nil {
-			return nil, fmt.Errorf("ica: segment column: %w", err)
-		}
-		if x, err = f.Exclude(s.SegmentColumn); err != nil {
-			return nil, fmt.Errorf("ica: segment column: %w", err)
-		}
-	}
-	if err := checkComplete(x); err != nil {
+	d, err := prepareFit(f, s)
+	if err != nil {
 		return nil, err
 	}
-	tol := DefaultCollinearTol
-	if s != nil && s.CollinearTol != 0 {
-		tol = s.CollinearTol
-	}
-	keepIdx := make([]int, x.Channels())
-	for i := range keepIdx {
-		keepIdx[i] = i
-	}
-	var dropped []Dropped
-	if tol > 0 {
-		keepIdx, dropped = collinear(x, tol)
-	}
-	if len(keepIdx) == 0 {
-		return nil, fmt.Errorf("%w: every channel is constant", ErrTooManySources)
-	}
-	names := make([]string, len(keepIdx))
-	for i, c := range keepIdx {
-		names[i] = x.Names()[c]
-	}
-	rs, vs, err := s.resolve(x.Rows(), len(names))
-	if err != nil {
-		if len(dropped) > 0 && strings.Contains(err.Error(), ErrTooManySources.Error()) {
-			err = fmt.Errorf("%w (%d of the %d channels are linear combinations of others: %s)",
-				err, len(dropped), x.Channels(), droppedNames(dropped))
-		}
-		return nil, err
-	}
-	if len(dropped) > 0 {
-		if x, err = x.Select(names...); err != nil {
-			return nil, err
-		}
-	}
-	W := rs.Window
-	if x.Rows() < 2*W {
-		return nil, fmt.Errorf("%w: %d rows for a window of %d; need at least %d", ErrTooShort, x.Rows(), W, 2*W)
-	}
-	if rowSeg == nil {
-		rowSeg = timeseries.FixedSegments(x.Rows(), rs.SegmentLength)
-	}
-	nSeg := slices.Max(rowSeg) + 1
-	trainB, validB := splitSegments(rowSeg, W, rs.ValidFraction)
-	if len(trainB) == 0 {
-		return nil, fmt.Errorf("%w: no segment holds a window of %d rows", ErrTooShort, W)
-	}
-
-	scaler, err := timeseries.FitScaler(rowsOf(x, trainB), rs.Scale)
-	if err != nil {
-		return nil, fmt.Errorf("ica: scaling: %w", err)
-	}
-	xs, err := scaler.Transform(x)
-	if err != nil {
-		return nil, fmt.Errorf("ica: scaling: %w", err)
-	}
-	var white []float64
-	if !rs.NoWhiten {
-		if white, err = zca(rowsOf(xs, trainB), rs.Sources); err != nil {
-			return nil, err
-		}
-		applyWhiten(xs.Data(), xs.Channels(), white)
-	}
-	trainW, err := xs.WindowsIn(trainB, W, rs.Stride)
-	if err != nil {
-		return nil, fmt.Errorf("ica: %w", err)
-	}
-	train := vae.Data{X: trainW, Segment: trainW.Segments(rowSeg)}
-	var valid vae.Data
-	if len(validB) > 0 {
-		validW, err := xs.WindowsIn(validB, W, rs.Stride)
-		if err != nil {
-			return nil, fmt.Errorf("ica: %w", err)
-		}
-		valid = vae.Data{X: validW, Segment: validW.Segments(rowSeg)}
-	}
-	vs.Segments = nSeg
-	vs.Channels = len(names)
-	allW, err := xs.Windows(W, 1)
-	if err != nil {
-		return nil, fmt.Errorf("ica: %w", err)
-	}
-	all := vae.Data{X: allW, Segment: allW.Segments(rowSeg)}
+	rs, vs, train, valid, all := d.rs, d.vs, d.train, d.valid, d.all
+	allW := all.X.(*timeseries.Windows)
+	xs, trainB, validB := d.xs, d.trainB, d.validB
 
 	m := &Model{
-		channels:  names,
-		dropped:   dropped,
-		scaler:    scaler,
-		whiten:    white,
+		channels:  d.names,
+		dropped:   d.dropped,
+		scaler:    d.scaler,
+		whiten:    d.white,
 		settings:  rs,
-		segments:  nSeg,
-		labels:    labels,
+		segments:  vs.Segments,
+		labels:    d.labels,
 		trainRows: sumLen(trainB),
 		validRows: sumLen(validB),
 	}
@@ -176,6 +86,125 @@ func Fit(ctx context.Context, f *timeseries.Frame, s *Settings) (*Model, error) 
 	}
 	m.sources = m.sourceFrame(mus[best], allW, f)
 	return m, nil
+}
+
+// fitData is the data of a fit, prepared as Fit trains on it.
+type fitData struct {
+	names          []string  // channels kept
+	dropped        []Dropped // exact linear combinations left out
+	labels         []string  // segment labels from Settings.SegmentColumn
+	rowSeg         []int     // segment of every row
+	rs             Settings  // resolved
+	vs             vae.Settings
+	scaler         *timeseries.Scaler
+	white          []float64
+	xs             *timeseries.Frame // scaled and whitened channels
+	trainB, validB []timeseries.Block
+	train, valid   vae.Data // windows with stride Settings.Stride
+	all            vae.Data // every window, stride 1
+}
+
+// prepareFit drops exact linear combinations, resolves the settings,
+// scales and whitens the channels on the training rows, and cuts the series
+// into windows, segments and the training and validation blocks.
+func prepareFit(f *timeseries.Frame, s *Settings) (*fitData, error) {
+	if f == nil || f.Rows() == 0 {
+		return nil, fmt.Errorf("%w: no rows", ErrTooShort)
+	}
+	d := &fitData{}
+	x := f
+	if s != nil && s.SegmentColumn != "" {
+		var err error
+		if d.rowSeg, d.labels, err = timeseries.LabelSegments(f, s.SegmentColumn); err != nil {
+			return nil, fmt.Errorf("ica: segment column: %w", err)
+		}
+		if x, err = f.Exclude(s.SegmentColumn); err != nil {
+			return nil, fmt.Errorf("ica: segment column: %w", err)
+		}
+	}
+	if err := checkComplete(x); err != nil {
+		return nil, err
+	}
+	tol := DefaultCollinearTol
+	if s != nil && s.CollinearTol != 0 {
+		tol = s.CollinearTol
+	}
+	keep := make([]int, x.Channels())
+	for i := range keep {
+		keep[i] = i
+	}
+	if tol > 0 {
+		keep, d.dropped = collinear(x, tol)
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("%w: every channel is constant", ErrTooManySources)
+	}
+	d.names = make([]string, len(keep))
+	for i, c := range keep {
+		d.names[i] = x.Names()[c]
+	}
+	var err error
+	d.rs, d.vs, err = s.resolve(x.Rows(), len(d.names))
+	if err != nil {
+		if len(d.dropped) > 0 && errors.Is(err, ErrTooManySources) {
+			err = fmt.Errorf("%w (%d of the %d channels are linear combinations of others: %s)",
+				err, len(d.dropped), x.Channels(), droppedNames(d.dropped))
+		}
+		return nil, err
+	}
+	if len(d.dropped) > 0 {
+		if x, err = x.Select(d.names...); err != nil {
+			return nil, fmt.Errorf("ica: %w", err)
+		}
+	}
+	rs := d.rs
+	W := rs.Window
+	if x.Rows() < 2*W {
+		return nil, fmt.Errorf("%w: %d rows for a window of %d; need at least %d", ErrTooShort, x.Rows(), W, 2*W)
+	}
+	if d.rowSeg == nil {
+		d.rowSeg = timeseries.FixedSegments(x.Rows(), rs.SegmentLength)
+	}
+	d.trainB, d.validB = splitSegments(d.rowSeg, W, rs.ValidFraction)
+	if len(d.trainB) == 0 {
+		return nil, fmt.Errorf("%w: no segment holds a window of %d rows", ErrTooShort, W)
+	}
+	if d.scaler, err = timeseries.FitScaler(rowsOf(x, d.trainB), rs.Scale); err != nil {
+		return nil, fmt.Errorf("ica: scaling: %w", err)
+	}
+	if d.xs, err = d.scaler.Transform(x); err != nil {
+		return nil, fmt.Errorf("ica: scaling: %w", err)
+	}
+	if !rs.NoWhiten {
+		if d.white, err = zca(rowsOf(d.xs, d.trainB), rs.Sources); err != nil {
+			return nil, err
+		}
+		applyWhiten(d.xs.Data(), d.xs.Channels(), d.white)
+	}
+	if d.train, err = d.windows(d.trainB, rs.Stride); err != nil {
+		return nil, err
+	}
+	if len(d.validB) > 0 {
+		if d.valid, err = d.windows(d.validB, rs.Stride); err != nil {
+			return nil, err
+		}
+	}
+	if d.all, err = d.windows([]timeseries.Block{{From: 0, To: x.Rows()}}, 1); err != nil {
+		return nil, err
+	}
+	d.vs.Segments = slices.Max(d.rowSeg) + 1
+	d.vs.Channels = len(d.names)
+	return d, nil
+}
+
+// windows returns the windows of the prepared channels within blocks, with
+// their segments.
+func (d *fitData) windows(blocks []timeseries.Block, stride int) (vae.Data, error) {
+	ws, err := d.xs.WindowsIn(blocks, d.rs.Window, stride)
+	if err != nil {
+		return vae.Data{}, fmt.Errorf("ica: %w", err)
+	}
+	return vae.Data{X: ws, Segment: ws.Segments(d.rowSeg)}, nil
 }
 
 // finish orders, scales and signs the components of restart best and

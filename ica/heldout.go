@@ -1,7 +1,6 @@
 package ica
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -170,106 +169,17 @@ type Prepared struct {
 // the same settings, without training. s may be nil for the defaults; its
 // Restarts, Progress and Seed play no part.
 func Prepare(f *timeseries.Frame, s *Settings) (*Prepared, error) {
-	if f == nil || f.Rows() == 0 {
-		return nil, fmt.Errorf("%w: no rows", ErrTooShort)
-	}
-	x := f
-	var rowSeg []int
-	if s != nil && s.SegmentColumn != "" {
-		var err error
-		if rowSeg, _, err = timeseries.LabelSegments(f, s.SegmentColumn); err != nil {
-			return nil, fmt.Errorf("ica: segment column: %w", err)
-		}
-		if x, err = f.Exclude(s.SegmentColumn); err != nil {
-			return nil, fmt.Errorf("ica: segment column: %w", err)
-		}
-	}
-	if err := checkComplete(x); err != nil {
+	d, err := prepareFit(f, s)
+	if err != nil {
 		return nil, err
 	}
-	keep := make([]int, x.Channels())
-	for i := range keep {
-		keep[i] = i
-	}
-	tol := DefaultCollinearTol
-	if s != nil && s.CollinearTol != 0 {
-		tol = s.CollinearTol
-	}
-	var dropped []Dropped
-	if tol > 0 {
-		keep, dropped = collinear(x, tol)
-	}
-	if len(keep) == 0 {
-		return nil, fmt.Errorf("%w: every channel is constant", ErrTooManySources)
-	}
-	names := make([]string, len(keep))
-	for i, c := range keep {
-		names[i] = x.Names()[c]
-	}
-	rs, vs, err := s.resolve(x.Rows(), len(names))
-	if err != nil {
-		if len(dropped) > 0 && errors.Is(err, ErrTooManySources) {
-			err = fmt.Errorf("%w (%d of the %d channels are linear combinations of others: %s)",
-				err, len(dropped), x.Channels(), droppedNames(dropped))
-		}
-		return nil, err
-	}
-	if x, err = x.Select(names...); err != nil {
-		return nil, fmt.Errorf("ica: %w", err)
-	}
-	W := rs.Window
-	if x.Rows() < 2*W {
-		return nil, fmt.Errorf("%w: %d rows for a window of %d; need at least %d", ErrTooShort, x.Rows(), W, 2*W)
-	}
-	if rowSeg == nil {
-		rowSeg = timeseries.FixedSegments(x.Rows(), rs.SegmentLength)
-	}
-	trainB, validB := splitSegments(rowSeg, W, rs.ValidFraction)
-	if len(trainB) == 0 {
-		return nil, fmt.Errorf("%w: no segment holds a window of %d rows", ErrTooShort, W)
-	}
-	scaler, err := timeseries.FitScaler(rowsOf(x, trainB), rs.Scale)
-	if err != nil {
-		return nil, fmt.Errorf("ica: scaling: %w", err)
-	}
-	xs, err := scaler.Transform(x)
-	if err != nil {
-		return nil, fmt.Errorf("ica: scaling: %w", err)
-	}
-	if !rs.NoWhiten {
-		white, err := zca(rowsOf(xs, trainB), rs.Sources)
+	p := &Prepared{Channels: d.names, VAE: d.vs, Train: d.train, Valid: d.valid, All: d.all}
+	for _, b := range d.validB {
+		w, err := d.windows([]timeseries.Block{b}, d.rs.Stride)
 		if err != nil {
 			return nil, err
 		}
-		applyWhiten(xs.Data(), xs.Channels(), white)
-	}
-	data := func(blocks []timeseries.Block, stride int) (vae.Data, error) {
-		ws, err := xs.WindowsIn(blocks, W, stride)
-		if err != nil {
-			return vae.Data{}, fmt.Errorf("ica: %w", err)
-		}
-		return vae.Data{X: ws, Segment: ws.Segments(rowSeg)}, nil
-	}
-	p := &Prepared{Channels: names, VAE: vs}
-	p.VAE.Segments = slices.Max(rowSeg) + 1
-	p.VAE.Channels = len(names)
-	if p.Train, err = data(trainB, rs.Stride); err != nil {
-		return nil, err
-	}
-	if len(validB) > 0 {
-		if p.Valid, err = data(validB, rs.Stride); err != nil {
-			return nil, err
-		}
-	}
-	for _, b := range validB {
-		d, err := data([]timeseries.Block{b}, rs.Stride)
-		if err != nil {
-			return nil, err
-		}
-		p.Blocks = append(p.Blocks, d)
-	}
-	if p.All, err = data([]timeseries.Block{{From: 0, To: x.Rows()}}, 1); err != nil {
-		return nil, err
+		p.Blocks = append(p.Blocks, w)
 	}
 	return p, nil
 }
