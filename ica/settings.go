@@ -188,6 +188,29 @@ func DefaultVAE() vae.Settings {
 	}
 }
 
+// WeightedVAE returns DefaultVAE with the weighted objective of the iVAE
+// reference: the terms of the ELBO's decomposition (Chen et al. 2018) with
+// the dimension-wise KL to the segment prior weighted 12 and the total
+// correlation kept, trained for a fixed 90 epochs of 48 rows at learning
+// rate 5e-3, halved after 10 epochs without a better validation objective.
+// Early stopping is off: it watches the weighted objective, whose plateaus
+// come before the sources separate. On the iVAE paper's simulations (5
+// seeds) it reaches MCC 0.936 with 3-layer mixing and 0.991 with 2 (against
+// 0.847 and 0.983 for DefaultVAE) in about 15 s per fit on 2 cores, 2 to 3
+// times DefaultVAE's time; unused latent dimensions do not collapse as
+// cleanly under it, which is why it is not the default.
+func WeightedVAE() vae.Settings {
+	v := DefaultVAE()
+	v.Weights = vae.Weights{Rec: 1, MI: 1, TC: 1, DimKL: 12}
+	v.Epochs = 90
+	v.BatchSize = 48
+	v.LearningRate = 5e-3
+	v.Patience = -1
+	v.PlateauPatience = 10
+	v.PlateauFactor = 0.5
+	return v
+}
+
 // resolve returns the Settings with the defaults filled in for a frame of the given
 // rows and usable channels.
 func (s *Settings) resolve(rows, channels int) (Settings, vae.Settings, error) {
