@@ -31,12 +31,15 @@ import (
 func BenchmarkAccuracy(b *testing.B) {
 	const seeds = 5
 	for _, tc := range []struct {
-		name string
-		s    synth.Settings
+		name     string
+		s        synth.Settings
+		weighted bool // WeightedVAE instead of DefaultVAE
 	}{
-		{"layers=2", synth.Settings{MixingLayers: 2}},
-		{"layers=3", synth.Settings{MixingLayers: 3}},
-		{"ar1/layers=2", synth.Settings{MixingLayers: 2, Family: synth.AR1}},
+		{"layers=2", synth.Settings{MixingLayers: 2}, false},
+		{"layers=3", synth.Settings{MixingLayers: 3}, false},
+		{"ar1/layers=2", synth.Settings{MixingLayers: 2, Family: synth.AR1}, false},
+		{"weighted/layers=2", synth.Settings{MixingLayers: 2}, true},
+		{"weighted/layers=3", synth.Settings{MixingLayers: 3}, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
@@ -50,7 +53,12 @@ func BenchmarkAccuracy(b *testing.B) {
 						b.Fatal(err)
 					}
 					start, cpu0 := time.Now(), cpuSeconds()
-					m, err := Fit(context.Background(), ds.X, &Settings{Seed: seed})
+					fs := &Settings{Seed: seed}
+					if tc.weighted {
+						v := WeightedVAE()
+						fs.VAE = &v
+					}
+					m, err := Fit(context.Background(), ds.X, fs)
 					if err != nil {
 						b.Fatal(err)
 					}
