@@ -211,10 +211,11 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary(), Rhythms: dominantRhythms(src), Count: est}
 			if report != "" {
 				rd := &reportData{File: args[0], Made: reportTime(), Rows: f.Rows(), Summary: sum.Summary, Rhythms: sum.Rhythms, Sources: src}
-				for _, c := range sum.Summary.Components {
-					rd.KL = append(rd.KL, c.KL)
-				}
-				if est != nil {
+				if est == nil {
+					for _, c := range sum.Summary.Components {
+						rd.KL = append(rd.KL, c.KL)
+					}
+				} else {
 					rd.KL, rd.Chosen = est.PerDimKL, est.K
 					for _, row := range est.Sweep {
 						rd.Sweep = append(rd.Sweep, sweepPoint{K: row.K, Bound: row.Bound, StdErr: row.StdErr})

@@ -84,11 +84,16 @@ func writeReport(path string, d *reportData) error {
 func svgOf(p *plot.Plot, w, h vg.Length) (template.HTML, error) {
 	c := vgsvg.New(w, h)
 	p.Draw(draw.New(c))
+	return inlineSVG(c)
+}
+
+// inlineSVG returns the canvas as an SVG element to inline in HTML, without
+// the XML declaration.
+func inlineSVG(c *vgsvg.Canvas) (template.HTML, error) {
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return "", err
 	}
-	// Drop the XML declaration: the SVG is inlined in HTML.
 	s := b.String()
 	if i := bytes.Index(b.Bytes(), []byte("<svg")); i > 0 {
 		s = s[i:]
@@ -142,15 +147,7 @@ func sourcesPlot(src *timeseries.Frame) (template.HTML, error) {
 	for i := range k {
 		rows[i][0].Draw(canvases[i][0])
 	}
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return "", err
-	}
-	s := b.String()
-	if i := bytes.Index(b.Bytes(), []byte("<svg")); i > 0 {
-		s = s[i:]
-	}
-	return template.HTML(s), nil
+	return inlineSVG(c)
 }
 
 func klPlot(kl []float64) (template.HTML, error) {

@@ -19,7 +19,7 @@ type rhythm struct {
 
 // samplingStep returns the median step of the index in seconds (for
 // timestamps) or index units, and whether the unit is seconds.
-func samplingStep(ix *timeseries.Index, rows int) (float64, bool) {
+func samplingStep(ix *timeseries.Index) (float64, bool) {
 	n := ix.Len()
 	if ix.Kind == timeseries.NoIndex || n < 2 {
 		return 1, false
@@ -43,7 +43,7 @@ var secondsName = regexp.MustCompile(`(?i)(^|[_ ])(s|sec|secs|seconds)$|^seconds
 // need), and Welch's average over segments of max(4096, n/8) samples
 // beyond. A channel whose peak does not stand out gets no rhythm.
 func dominantRhythms(src *timeseries.Frame) []rhythm {
-	dt, seconds := samplingStep(src.Index(), src.Rows())
+	dt, seconds := samplingStep(src.Index())
 	n := src.Rows()
 	seg := n
 	if n > 4096 {
