@@ -116,3 +116,62 @@ func paramName(l *layout, i int) string {
 	}
 	return "observation log-variances"
 }
+
+// TestFloat32Weighted checks the float32 engine's weighted objective, whose
+// minibatch terms take their exponentials from vek32 rather than math.Exp,
+// against the float64 engine that TestGradient checks: same parameters,
+// data and noise, so the loss and gradient differ by rounding only.
+func TestFloat32Weighted(t *testing.T) {
+	// tol: float32 carries about 7 digits; the loss and each gradient
+	// component go through a few hundred operations, so agreement to 1e-4
+	// of the gradient's norm is what rounding allows, and an error in the
+	// float32 path (a wrong exponent, a dropped term) is of order one.
+	const tol = 1e-4
+	for _, w := range []Weights{{Rec: 1, MI: 1, TC: 1, DimKL: 12}, {Rec: 2, MI: 1.5, TC: 0.5, DimKL: 4}} {
+		t.Run(fmt.Sprintf("%+v", w), func(t *testing.T) {
+			const dim, n = 5, 40
+			rng := rand.New(rand.NewPCG(3, 9))
+			s, err := resolve(&Settings{Latent: 4, Hidden: []int{30}, Prior: SegmentPrior, Segments: 4,
+				FullCovariance: true, Weights: w, BatchSize: n}, dim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lay := newLayout(&s, dim)
+			p := initParams(&lay, rng)
+			x := make([]float64, n*dim)
+			for i := range x {
+				x[i] = 2 * rng.NormFloat64()
+			}
+			seg := make([]int, n)
+			idx := make([]int, n)
+			for i := range seg {
+				seg[i], idx[i] = i%4, i
+			}
+			d := Data{X: Matrix(x, dim), Segment: seg}
+			e64 := newEngine(&s, &lay, dim, p, newPool(1), n, 1)
+			e64.load(d, idx)
+			e64.setWeights(true, 1)
+			r64, k64 := e64.step(1, 1, rand.New(rand.NewPCG(7, 8)), true)
+			e32 := newEngine(&s, &lay, dim, convert[float32](p), newPool(1), n, 1)
+			e32.load(d, idx)
+			e32.setWeights(true, 1)
+			r32, k32 := e32.step(1, 1, rand.New(rand.NewPCG(7, 8)), true)
+			l64 := e64.wRec*r64 + e64.klWeight(1)*k64 + e64.extra
+			l32 := e32.wRec*r32 + e32.klWeight(1)*k32 + e32.extra
+			if rel := math.Abs(l32-l64) / math.Abs(l64); rel > tol {
+				t.Errorf("loss %v in float32, %v in float64: relative difference %.3g > %g", l32, l64, rel, tol)
+			}
+			var diff, norm float64
+			for i, g := range e64.g {
+				dd := float64(e32.g[i]) - g
+				diff += dd * dd
+				norm += g * g
+			}
+			if rel := math.Sqrt(diff / norm); rel > tol {
+				t.Errorf("gradients differ by %.3g of their norm > %g", rel, tol)
+			} else {
+				t.Logf("loss %.3g apart, gradients %.3g of their norm apart", math.Abs(l32-l64)/math.Abs(l64), rel)
+			}
+		})
+	}
+}

@@ -1,6 +1,10 @@
 package vae
 
-import "math"
+import (
+	"math"
+
+	"github.com/viterin/vek/vek32"
+)
 
 // mws holds the buffers of the minibatch-weighted-sampling terms of the
 // weighted objective (Settings.Weights) for n rows with L samples each: the
@@ -22,11 +26,16 @@ type mws struct {
 	w    []float64 // L·n × n × K: L_n⁻¹ (z_{s,m} - mu_n)
 	v    []float64 // L·n × n × K: L_n⁻ᵀ w
 	cj   []float64 // L·n × n: log q(z_{s,m}|x_n), then its loss coefficient
-	ci   []float64 // L·n × n × K: log q(z_{s,m,i}|x_n), then its loss coefficient
+	ci   []float64 // L·n × K × n: log q(z_{s,m,i}|x_n), then its loss coefficient
 	dE   []float64 // n × encOut: loss gradient with respect to the encoder outputs
 	dp   []float64 // n × K: loss gradient with respect to the prior log-variances
 	val  []float64 // n: the rows' terms, averaged over the samples
 	z    []float64 // L·n × K: the sample points
+	muT  []float64 // K × n: mu, dimension by dimension
+	lsvT []float64 // K × n: lsv, dimension by dimension
+	isvT []float64 // K × n: isv, dimension by dimension
+	acc  []float64 // n × 2K: mwsPosts' sums over the points
+	eb   []float32 // n × n: the exponentials of one point's terms, float32 engines
 }
 
 // mwsActive reports whether this step computes the minibatch-weighted
@@ -79,6 +88,11 @@ func (m *mws) grow(n, L, K, eo int) {
 	m.dp = make([]float64, n*K)
 	m.val = make([]float64, n)
 	m.z = make([]float64, L*n*K)
+	m.muT = make([]float64, K*n)
+	m.lsvT = make([]float64, K*n)
+	m.isvT = make([]float64, K*n)
+	m.acc = make([]float64, n*2*K)
+	m.eb = make([]float32, n*n)
 }
 
 // mwsPrep stores the posterior parameters of rows lo..hi-1 (after
@@ -105,23 +119,47 @@ func (e *engine[T]) mwsPrep(E []T, lo, hi int) {
 			m.lsv[r*K+k] = math.Log(s)
 			m.isv[r*K+k] = 1 / s
 			m.ild[r*K+k] = 1 / sd
+			m.muT[k*m.n+r] = m.mu[r*K+k]
+			m.lsvT[k*m.n+r] = m.lsv[r*K+k]
+			m.isvT[k*m.n+r] = m.isv[r*K+k]
 		}
 	}
 }
 
-// logsumexp replaces x by softmax(x) and returns logsumexp(x).
-func logsumexp(x []float64, stride int) float64 {
+// expFloor bounds the exponents of softmax's float32 path from below:
+// vek32.Exp is wrong below about -88, and a term e^-80 ≈ 2e-35 times the
+// largest one is below float32's resolution of their sum anyway.
+const expFloor = -80
+
+// softmax replaces x by softmax(x) and returns logsumexp(x). Float32
+// engines compute it in float32 in the scratch row of point mm with vek32's
+// AVX2 routines (its exponential has a relative error below 1e-7 and is ten
+// times as fast as math.Exp); float64 engines, which the gradient checks
+// use, in float64 with math.Exp.
+func (e *engine[T]) softmax(x []float64, mm int) float64 {
+	if e.f32 {
+		b := vek32.FromFloat64_Into(e.mw.eb[mm*e.mw.n:mm*e.mw.n+len(x)], x)
+		mx := vek32.Max(b)
+		vek32.AddNumber_Inplace(b, -mx)
+		vek32.MaximumNumber_Inplace(b, expFloor)
+		vek32.Exp_Inplace(b)
+		s := vek32.Sum(b)
+		vek32.MulNumber_Inplace(b, 1/s)
+		vek32.ToFloat64_Into(x, b)
+		return float64(mx) + math.Log(float64(s))
+	}
 	mx := math.Inf(-1)
-	for i := 0; i < len(x); i += stride {
-		mx = max(mx, x[i])
+	for _, v := range x {
+		mx = max(mx, v)
 	}
 	var s float64
-	for i := 0; i < len(x); i += stride {
-		x[i] = math.Exp(x[i] - mx)
-		s += x[i]
+	for j, v := range x {
+		x[j] = math.Exp(v - mx)
+		s += x[j]
 	}
-	for i := 0; i < len(x); i += stride {
-		x[i] /= s
+	inv := 1 / s
+	for j := range x {
+		x[j] *= inv
 	}
 	return mx + math.Log(s)
 }
@@ -136,65 +174,68 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 	logMN := math.Log(float64(n) * float64(max(e.N, n)))
 	full := e.s.FullCovariance
 	joint := e.wA != 0 // the joint density enters only through log q(z)
+	ca, cg := e.wA*scale, e.wG*scale
 	for mm := lo; mm < hi; mm++ {
 		u := e.seg[mm]
 		m.val[mm] = 0
 		dp := m.dp[mm*K : (mm+1)*K]
 		clear(dp)
 		for s := 0; s < L; s++ {
-			o := (s*n + mm) * K
+			p := s*n + mm // the point
+			o := p * K
 			zf := m.z[o : o+K]
 			for k, v := range e.z[o : o+K] {
 				zf[k] = float64(v)
 			}
-			pt := (s*n + mm) * n
-			for nn := 0; nn < n; nn++ {
-				lt := m.lt[nn*K*K : (nn+1)*K*K]
-				mu := m.mu[nn*K : (nn+1)*K]
-				w := m.w[(pt+nn)*K : (pt+nn+1)*K]
-				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
-				ild := m.ild[nn*K : (nn+1)*K]
-				lq := -m.ldet[nn]
-				if !joint {
-					// MI = TC: log q(z) has weight 0
-				} else if full {
-					for k := 0; k < K; k++ {
-						acc := zf[k] - mu[k]
-						for j := 0; j < k; j++ {
-							acc -= lt[k*K+j] * w[j]
-						}
-						w[k] = acc * ild[k]
-						lq -= 0.5 * w[k] * w[k]
-					}
-					for k := K - 1; k >= 0; k-- {
-						acc := w[k]
-						for j := k + 1; j < K; j++ {
-							acc -= lt[j*K+k] * v[j]
-						}
-						v[k] = acc * ild[k]
-					}
-				} else {
-					for k := 0; k < K; k++ {
-						w[k] = (zf[k] - mu[k]) * ild[k]
-						v[k] = w[k] * ild[k]
-						lq -= 0.5 * w[k] * w[k]
-					}
-				}
-				m.cj[pt+nn] = lq
-				ci := m.ci[(pt+nn)*K : (pt+nn+1)*K]
-				lsv, isv := m.lsv[nn*K:(nn+1)*K], m.isv[nn*K:(nn+1)*K]
-				for i := 0; i < K; i++ {
-					d := zf[i] - mu[i]
-					ci[i] = -0.5 * (lsv[i] + d*d*isv[i])
-				}
-			}
+			pt := p * n
 			var lqz float64
 			if joint {
-				lqz = logsumexp(m.cj[pt:pt+n], 1) - 0.5*float64(K)*log2Pi - logMN
+				for nn := 0; nn < n; nn++ {
+					lt := m.lt[nn*K*K : (nn+1)*K*K]
+					mu := m.mu[nn*K : (nn+1)*K]
+					w := m.w[(pt+nn)*K : (pt+nn+1)*K]
+					v := m.v[(pt+nn)*K : (pt+nn+1)*K]
+					ild := m.ild[nn*K : (nn+1)*K]
+					lq := -m.ldet[nn]
+					if full {
+						for k := 0; k < K; k++ {
+							acc := zf[k] - mu[k]
+							for j := 0; j < k; j++ {
+								acc -= lt[k*K+j] * w[j]
+							}
+							w[k] = acc * ild[k]
+							lq -= 0.5 * w[k] * w[k]
+						}
+						for k := K - 1; k >= 0; k-- {
+							acc := w[k]
+							for j := k + 1; j < K; j++ {
+								acc -= lt[j*K+k] * v[j]
+							}
+							v[k] = acc * ild[k]
+						}
+					} else {
+						for k := 0; k < K; k++ {
+							w[k] = (zf[k] - mu[k]) * ild[k]
+							v[k] = w[k] * ild[k]
+							lq -= 0.5 * w[k] * w[k]
+						}
+					}
+					m.cj[pt+nn] = lq
+				}
+				lqz = e.softmax(m.cj[pt:pt+n], mm) - 0.5*float64(K)*log2Pi - logMN
 			}
+			// the marginal densities, one row of n per dimension
+			cb := pt * K
 			var lqi float64
 			for i := 0; i < K; i++ {
-				lqi += logsumexp(m.ci[pt*K+i:(pt+n)*K], K) - 0.5*log2Pi - logMN
+				row := m.ci[cb+i*n : cb+(i+1)*n]
+				mu, lsv, isv := m.muT[i*n:(i+1)*n], m.lsvT[i*n:(i+1)*n], m.isvT[i*n:(i+1)*n]
+				z := zf[i]
+				for nn := range row {
+					d := z - mu[nn]
+					row[nn] = -0.5 * (lsv[nn] + d*d*isv[nn])
+				}
+				lqi += e.softmax(row, mm) - 0.5*log2Pi - logMN
 			}
 			var lp float64
 			for k := 0; k < K; k++ {
@@ -214,21 +255,26 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 			}
 			// responsibilities to loss coefficients, and the gradient with
 			// respect to z
-			ca, cg := e.wA*scale, e.wG*scale
-			for nn := 0; nn < n; nn++ {
-				m.cj[pt+nn] *= ca
-				if !joint {
-					m.cj[pt+nn] = 0
+			if joint {
+				for nn := 0; nn < n; nn++ {
+					m.cj[pt+nn] *= ca
+					c := m.cj[pt+nn]
+					v := m.v[(pt+nn)*K : (pt+nn+1)*K]
+					for i := 0; i < K; i++ {
+						e.dz[o+i] += T(-c * v[i])
+					}
 				}
-				c := m.cj[pt+nn]
-				v := m.v[(pt+nn)*K : (pt+nn+1)*K]
-				ci := m.ci[(pt+nn)*K : (pt+nn+1)*K]
-				mu := m.mu[nn*K : (nn+1)*K]
-				for i := 0; i < K; i++ {
-					ci[i] *= cg
-					g := -c*v[i] - ci[i]*(zf[i]-mu[i])*m.isv[nn*K+i]
-					e.dz[o+i] += T(g)
+			}
+			for i := 0; i < K; i++ {
+				row := m.ci[cb+i*n : cb+(i+1)*n]
+				mu, isv := m.muT[i*n:(i+1)*n], m.isvT[i*n:(i+1)*n]
+				z := zf[i]
+				var g float64
+				for nn := range row {
+					row[nn] *= cg
+					g -= row[nn] * (z - mu[nn]) * isv[nn]
 				}
+				e.dz[o+i] += T(g)
 			}
 		}
 	}
@@ -240,41 +286,57 @@ func (e *engine[T]) mwsPoints(lo, hi int) {
 func (e *engine[T]) mwsPosts(lo, hi int) {
 	K, n, L, m := e.s.Latent, e.n, e.jL, &e.mw
 	eo := encOut(e.s)
+	full := e.s.FullCovariance
+	joint := e.wA != 0
 	for nn := lo; nn < hi; nn++ {
 		dE := m.dE[nn*eo : (nn+1)*eo]
 		clear(dE)
 		lt := m.lt[nn*K*K : (nn+1)*K*K]
 		mu := m.mu[nn*K : (nn+1)*K]
-		for s := 0; s < L; s++ {
-			for mm := 0; mm < n; mm++ {
-				pt := (s*n+mm)*n + nn
-				z := m.z[(s*n+mm)*K : (s*n+mm+1)*K]
-				c := m.cj[pt]
-				w := m.w[pt*K : (pt+1)*K]
-				v := m.v[pt*K : (pt+1)*K]
-				ci := m.ci[pt*K : (pt+1)*K]
-				for k := 0; k < K; k++ {
-					// joint: d log q(z|x_n) / d mu = v, / d L = v wᵀ (lower
-					// part), / d logvar_k = -1/2 + L_kk v_k w_k / 2
-					if c != 0 {
-						dE[k] += c * v[k]
-						dE[K+k] += c * (0.5*lt[k*K+k]*v[k]*w[k] - 0.5)
+		isv := m.isv[nn*K : (nn+1)*K]
+		// the marginal terms N(z_k; mu_k, S_k) through two sums per
+		// dimension over the points: a = Σ c d, b = Σ c (d²/S - 1)
+		a := m.acc[nn*2*K : nn*2*K+K]
+		b := m.acc[nn*2*K+K : (nn+1)*2*K]
+		clear(a)
+		clear(b)
+		for p := 0; p < L*n; p++ {
+			z := m.z[p*K : (p+1)*K]
+			cb := p*n*K + nn
+			for k := 0; k < K; k++ {
+				c := m.ci[cb+k*n]
+				d := z[k] - mu[k]
+				a[k] += c * d
+				b[k] += c * (d*d*isv[k] - 1)
+			}
+			if !joint {
+				continue
+			}
+			// joint: d log q(z|x_n) / d mu = v, / d L = v wᵀ (lower part),
+			// / d logvar_k = -1/2 + L_kk v_k w_k / 2
+			pt := p*n + nn
+			c := m.cj[pt]
+			w := m.w[pt*K : (pt+1)*K]
+			v := m.v[pt*K : (pt+1)*K]
+			for k := 0; k < K; k++ {
+				dE[k] += c * v[k]
+				dE[K+k] += c * (0.5*lt[k*K+k]*v[k]*w[k] - 0.5)
+				if full {
+					off := dE[2*K+k*(k-1)/2:]
+					for j := 0; j < k; j++ {
+						off[j] += c * v[k] * w[j]
 					}
-					// marginal: N(z_k; mu_k, S_k)
-					d := z[k] - mu[k]
-					isv := m.isv[nn*K+k]
-					dE[k] += ci[k] * d * isv
-					dS := ci[k] * 0.5 * (d*d*isv - 1) * isv
-					dE[K+k] += dS * lt[k*K+k] * lt[k*K+k]
-					if e.s.FullCovariance {
-						off := dE[2*K+k*(k-1)/2:]
-						for j := 0; j < k; j++ {
-							off[j] += 2 * dS * lt[k*K+j]
-							if c != 0 {
-								off[j] += c * v[k] * w[j]
-							}
-						}
-					}
+				}
+			}
+		}
+		for k := 0; k < K; k++ {
+			dE[k] += a[k] * isv[k]
+			dS := 0.5 * b[k] * isv[k]
+			dE[K+k] += dS * lt[k*K+k] * lt[k*K+k]
+			if full {
+				off := dE[2*K+k*(k-1)/2:]
+				for j := 0; j < k; j++ {
+					off[j] += 2 * dS * lt[k*K+j]
 				}
 			}
 		}
