@@ -172,8 +172,8 @@ type Progress struct {
 // 0.01 gave 0.60 (3 seeds). It is not the default because it keeps unused
 // latent dimensions active (sources beyond the true count no longer
 // collapse, which Model and the selection package rely on), it finds the
-// foetal heart in the foetal ECG less often, and its minibatch terms make
-// an epoch several times slower.
+// foetal heart in the foetal ECG less often (1 seed in 5 against 3), and
+// its minibatch terms make an epoch about twice as slow.
 //
 // Fit adds FullCovariance unless Settings.DiagonalPosterior.
 func DefaultVAE() vae.Settings {
@@ -195,10 +195,12 @@ func DefaultVAE() vae.Settings {
 // rate 5e-3, halved after 10 epochs without a better validation objective.
 // Early stopping is off: it watches the weighted objective, whose plateaus
 // come before the sources separate. On the iVAE paper's simulations (5
-// seeds) it reaches MCC 0.936 with 3-layer mixing and 0.991 with 2 (against
-// 0.847 and 0.983 for DefaultVAE) in about 15 s per fit on 2 cores, 2 to 3
-// times DefaultVAE's time; unused latent dimensions do not collapse as
-// cleanly under it, which is why it is not the default.
+// seeds) it reaches MCC 0.937 with 3-layer mixing and 0.991 with 2 (against
+// 0.847 and 0.983 for DefaultVAE) in about 8.5 s per fit on 2 cores, twice
+// DefaultVAE's time. Use it when the mixing is deep and the number of
+// sources known; it is not the default because unused latent dimensions do
+// not collapse under it and, on the foetal ECG, it separates the weak
+// foetal heartbeat less often.
 func WeightedVAE() vae.Settings {
 	v := DefaultVAE()
 	v.Weights = vae.Weights{Rec: 1, MI: 1, TC: 1, DimKL: 12}
