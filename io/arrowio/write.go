@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -17,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/vica-dev/vica/internal/atomicfile"
 	"github.com/vica-dev/vica/timeseries"
 )
 
@@ -78,39 +77,16 @@ func WriteFile(path string, f *timeseries.Frame, opts *WriteOptions) (err error)
 			return &Error{Op: "write", File: path, Err: err}
 		}
 	}
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if st.IsDir() {
-			return &Error{Op: "write", File: path, Err: fmt.Errorf("is a directory")}
+	err = atomicfile.Write(path, func(w io.Writer) error {
+		// The writers issue many small writes; and pqarrow closes a writer
+		// that is an io.Closer, which must stay ours to close.
+		bw := bufio.NewWriterSize(w, 1<<20)
+		if err := write(struct{ io.Writer }{bw}, format, f, &o); err != nil {
+			return errOf(err)
 		}
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+		return bw.Flush()
+	})
 	if err != nil {
-		return &Error{Op: "write", File: path, Err: err}
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// The writers issue many small writes; and pqarrow closes a writer
-	// that is an io.Closer, which must stay ours to close.
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := write(struct{ io.Writer }{bw}, format, f, &o); err != nil {
-		return &Error{Op: "write", File: path, Err: errOf(err)}
-	}
-	if err := bw.Flush(); err != nil {
-		return &Error{Op: "write", File: path, Err: err}
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return &Error{Op: "write", File: path, Err: err}
-	}
-	if err := tmp.Close(); err != nil {
-		return &Error{Op: "write", File: path, Err: err}
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return &Error{Op: "write", File: path, Err: err}
 	}
 	return nil

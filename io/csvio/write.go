@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/vica-dev/vica/internal/atomicfile"
 	"github.com/vica-dev/vica/timeseries"
 )
 
@@ -33,34 +32,18 @@ func WithWriteDecimalComma(on bool) WriteOption {
 
 // WriteFile writes f to path through a temporary file in the same directory
 // renamed into place, so that path is never left half-written; the
-// temporary file is removed on error.
-func WriteFile(path string, f *timeseries.Frame, opts ...WriteOption) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return &ParseError{File: path, Err: err}
+// temporary file is removed on error. A new file gets mode 0644, a replaced
+// one keeps its mode.
+func WriteFile(path string, f *timeseries.Frame, opts ...WriteOption) error {
+	err := atomicfile.Write(path, func(w io.Writer) error { return Write(w, f, opts...) })
+	if err == nil {
+		return nil
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := Write(tmp, f, opts...); err != nil {
-		if pe, ok := err.(*ParseError); ok {
-			pe.File = path
-		}
-		return err
+	if pe, ok := err.(*ParseError); ok {
+		pe.File = path
+		return pe
 	}
-	if err := tmp.Sync(); err != nil {
-		return &ParseError{File: path, Err: err}
-	}
-	if err := tmp.Close(); err != nil {
-		return &ParseError{File: path, Err: err}
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return &ParseError{File: path, Err: err}
-	}
-	return nil
+	return &ParseError{File: path, Err: err}
 }
 
 // Write writes f as CSV with a header row: the time column first (if the

@@ -88,6 +88,11 @@ func TestWriteFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertSameFrame(t, f, g)
+	// A new file is readable by others, like one from os.Create (the
+	// temporary file it was renamed from was created 0600).
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("new file: %v, mode %v; want 0644", err, st.Mode().Perm())
+	}
 
 	// A failed write leaves the old file as it was and no temporary file.
 	inf, _ := timeseries.New([]string{"a"}, []float64{math.Inf(-1)}, nil)
