@@ -72,7 +72,15 @@ func BenchmarkCount(b *testing.B) {
 					i, K, s.Channels, s.MixingLayers, s.Family, s.SNR, r.K, r.KLCount, r.ELBOCount, r.Minka, r.EigenGap, r.Confidence, time.Since(start).Seconds())
 				tab.WriteString(line)
 				if testing.Verbose() {
-					fmt.Fprint(os.Stderr, line) // progress of a long study
+					// progress of a long study, with what the rules saw: the
+					// per-dimension KL and the sweep's gain over K-1 in
+					// standard errors
+					var gains []string
+					for k := 1; k < len(r.Sweep); k++ {
+						g := (r.Sweep[k].Bound - r.Sweep[k-1].Bound) / max(r.Sweep[k].StdErr, r.Sweep[k-1].StdErr, 1e-9)
+						gains = append(gains, fmt.Sprintf("%.1f", g))
+					}
+					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      gain/SE %v\n", line, r.PerDimKL, gains)
 				}
 			}
 			n := float64(len(sets))
