@@ -15,6 +15,7 @@ import (
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/timeseries"
 	"github.com/vica-dev/vica/vae"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Errors returned by Estimate.
@@ -162,7 +163,7 @@ type Settings struct {
 // Progress reports the progress of Estimate.
 type Progress struct {
 	Fit     int // 1-based number of the current fit
-	Fits    int // total number of fits, (Kmax + 1) × Restarts: the sweep, then the long Kmax fits
+	Fits    int // total number of fits, (Kmax + 2) × Restarts: the sweep, the long Kmax fits, the long fits to the principal components
 	Sources int // latent size of the current fit
 	Restart int // 1-based
 	vae.Progress
@@ -246,10 +247,46 @@ type Result struct {
 	ActiveVariance []float64 `json:"active_variance"`
 	// Sweep is the held-out bound for K = 1..MaxSources.
 	Sweep []SweepRow `json:"sweep"`
+	// Principal reports the long fits to the whitened principal
+	// components, and whether the count came from them.
+	Principal Principal `json:"principal"`
 	// Minka and EigenGap are the linear baselines on the same channels
 	// (see [Minka] and [EigenGap]); 0 if they could not be computed.
 	Minka    int `json:"minka"`
 	EigenGap int `json:"eigen_gap"`
+}
+
+// Principal is the outcome of the long fits to the channels' principal
+// components scaled to unit variance (see [Estimate]).
+type Principal struct {
+	// Bound is the best held-out bound of these fits, converted to the
+	// scaled channels (the whitening's log-determinant added), in nats
+	// per window; NaN (null in JSON) when they were not made.
+	Bound float64 `json:"bound"`
+	// ChannelsBound is the same for the long fits to the scaled channels.
+	ChannelsBound float64 `json:"channels_bound"`
+	// Margin is how much better Bound must be: the spread of a fit's
+	// bound from one seed to another.
+	Margin float64 `json:"margin"`
+	// KLCount is the number of active dimensions of the best of these fits.
+	KLCount int `json:"kl_count"`
+	// PerDimKL holds their per-dimension KL, largest first.
+	PerDimKL []float64 `json:"per_dim_kl"`
+	// Chosen is true when Bound beat ChannelsBound by more than Margin, so
+	// that the final count is KLCount rather than the rule's.
+	Chosen bool `json:"chosen"`
+	// RuleCount is the rule's count on the scaled channels.
+	RuleCount int `json:"rule_count"`
+}
+
+// MarshalJSON writes non-finite numbers as null.
+func (p Principal) MarshalJSON() ([]byte, error) {
+	type plain Principal
+	return json.Marshal(struct {
+		plain
+		Bound         *float64 `json:"bound"`
+		ChannelsBound *float64 `json:"channels_bound"`
+	}{plain(p), finite(p.Bound), finite(p.ChannelsBound)})
 }
 
 // sweepStream is the second word of the PCG that draws the seed of every
@@ -310,6 +347,21 @@ const sweepStream = 0x73656c65 // "sele"
 // noise independent per channel, where the learned diagonal observation
 // variance absorbs it.
 //
+// The scaled channels have one weakness: a source whose direction among
+// the channels holds a few percent of the variance, as the weakest source
+// often does when the channels are as many as the sources, is taken for
+// observation noise and its dimension collapses. So the long Kmax fits
+// are made a second time on the channels' principal components, each
+// scaled to unit variance, where every direction is as large as the
+// others. Their held-out bound, plus the log-determinant of the whitening
+// (which converts it to a bound for the scaled channels, so that the two
+// compare exactly), is set against the best long fit's to the channels.
+// When it is higher by more than a fit's seed-to-seed spread (the square
+// root of the restart variance above), the principal components describe
+// the data better, and the count is the number of active dimensions of
+// their best fit; otherwise it is the rule's. Result.Principal reports
+// both bounds and the decision.
+//
 // f must have no missing values. Cancelling ctx stops the fits and returns
 // ctx.Err().
 func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, error) {
@@ -351,9 +403,9 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	// compare; the KL count reads R more fits of Kmax dimensions, trained
 	// TopStepsFactor times longer.
 	type job struct {
-		K, r, fit int
-		long      bool
-		seed      uint64
+		K, r, fit       int
+		long, principal bool
+		seed            uint64
 	}
 	var jobs []job
 	for K := 1; K <= Kmax; K++ {
@@ -364,9 +416,27 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	for r := range R {
 		jobs = append(jobs, job{K: Kmax, r: r, fit: len(jobs) + 1, long: true, seed: seeds.Uint64()})
 	}
+	// The long fits again, on a second preparation whose channels are
+	// replaced by their whitened principal components.
+	pc, err := ica.Prepare(f, &base)
+	if err != nil {
+		return nil, err
+	}
+	logDet, err := principalComponents(pc)
+	if err != nil {
+		pc = nil // a near-singular covariance: no such fits
+	} else {
+		for r := range R {
+			jobs = append(jobs, job{K: Kmax, r: r, fit: len(jobs) + 1, long: true, principal: true, seed: seeds.Uint64()})
+		}
+	}
 	P := min(rs.Parallel, len(jobs))
 	threads := max(1, prep.VAE.Threads/P)
 	run := func(ctx context.Context, j job, progress func(Progress)) (outcome, error) {
+		prep := prep
+		if j.principal {
+			prep = pc
+		}
 		vs := prep.VAE
 		vs.Latent = j.K
 		vs.Threads = threads
@@ -436,7 +506,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	out := make([][]outcome, Kmax+1)
 	long := make([]outcome, R)
+	principal := make([]outcome, R)
 	for i, j := range jobs {
+		if j.principal {
+			principal[j.r] = done[i]
+			continue
+		}
 		if j.long {
 			long[j.r] = done[i]
 			continue
@@ -515,7 +590,108 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		}
 	}
 	res.Confidence = float64(agree) / float64(len(res.Votes))
+
+	// The representation with the better held-out bound: when the fits to
+	// the principal components beat those to the channels by more than a
+	// fit's seed-to-seed spread, their KL count is the count.
+	res.Principal = Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Margin: math.Sqrt(opt), RuleCount: res.K}
+	if top >= 0 {
+		res.Principal.ChannelsBound = long[top].bound
+	}
+	if pc != nil {
+		steps := pc.All.X.Dim() / len(pc.Channels) // time steps per window
+		best := -1
+		for r, o := range principal {
+			if o.net != nil && (best < 0 || o.bound > principal[best].bound) {
+				best = r
+			}
+		}
+		if best >= 0 {
+			p := &res.Principal
+			p.Bound = principal[best].bound + float64(steps)*logDet
+			p.KLCount = activeCount(principal[best].kl, rs.KLThreshold)
+			p.PerDimKL = slices.Sorted(slices.Values(principal[best].kl))
+			slices.Reverse(p.PerDimKL)
+			if p.Bound > p.ChannelsBound+p.Margin || math.IsNaN(p.ChannelsBound) {
+				p.Chosen = true
+				res.K = p.KLCount
+				var pass int
+				for _, o := range principal {
+					if o.net != nil && activeCount(o.kl, rs.KLThreshold) == res.K {
+						pass++
+					}
+				}
+				res.Confidence = float64(pass) / float64(R)
+			}
+		}
+	}
 	return res, nil
+}
+
+// principalComponents replaces, in place, the channels under the windows
+// of p by their principal components scaled to unit variance (PCA
+// whitening over all rows, y = Λ^(-1/2)·Vᵀ·(x - mean)), and returns log
+// |det| of that map, -½ Σ log λ_i, which converts a log density of the
+// components into one of the channels. It fails when the covariance is
+// nearly singular (a smallest eigenvalue under 1e-9 of the largest), where
+// whitening would amplify rounding.
+func principalComponents(p *ica.Prepared) (float64, error) {
+	ws, ok := p.All.X.(*timeseries.Windows)
+	if !ok {
+		return 0, fmt.Errorf("selection: windows expected")
+	}
+	f := ws.Frame()
+	n, D := f.Rows(), f.Channels()
+	data := f.Data()
+	mean := make([]float64, D)
+	for t := range n {
+		for c, v := range data[t*D : (t+1)*D] {
+			mean[c] += v
+		}
+	}
+	for c := range mean {
+		mean[c] /= float64(n)
+	}
+	for t := range n {
+		for c := range D {
+			data[t*D+c] -= mean[c]
+		}
+	}
+	x := mat.NewDense(n, D, data)
+	var cov mat.SymDense
+	cov.SymOuterK(1/float64(n), x.T())
+	var eig mat.EigenSym
+	if !eig.Factorize(&cov, true) {
+		return 0, fmt.Errorf("selection: eigendecomposition failed")
+	}
+	vals := eig.Values(nil)
+	if !(vals[0] > 1e-9*vals[D-1]) {
+		return 0, fmt.Errorf("selection: near-singular covariance")
+	}
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	var logDet float64
+	w := mat.NewDense(D, D, nil) // rows: components, largest first
+	for i := range D {
+		k := D - 1 - i
+		logDet -= 0.5 * math.Log(vals[k])
+		for c := range D {
+			w.Set(i, c, vecs.At(c, k)/math.Sqrt(vals[k]))
+		}
+	}
+	row := make([]float64, D)
+	for t := range n {
+		r := data[t*D : (t+1)*D]
+		for i := range D {
+			var s float64
+			for c, v := range r {
+				s += w.At(i, c) * v
+			}
+			row[i] = s
+		}
+		copy(r, row)
+	}
+	return logDet, nil
 }
 
 // parallel runs task(i) for i in [0, n) on p goroutines, forwarding their

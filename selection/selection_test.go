@@ -6,12 +6,15 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/ica/synth"
 	"github.com/vica-dev/vica/timeseries"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // easy returns 2 Laplace sources with segment-varying scales, mixed by a
@@ -120,7 +123,7 @@ func TestEstimateProgressAndCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
-	if calls == 0 || last.Fit != 2 || last.Fits != 4*DefaultRestarts || last.Sources != 1 || last.Restart != 2 {
+	if calls == 0 || last.Fit != 2 || last.Fits != (3+2)*DefaultRestarts || last.Sources != 1 || last.Restart != 2 {
 		t.Errorf("%d progress calls, last %+v", calls, last)
 	}
 }
@@ -275,4 +278,59 @@ func TestEstimateOneSource(t *testing.T) {
 	if r.K != 1 || r.MaxSources != 2 {
 		t.Errorf("estimate %d of at most %d; want 1 of 2", r.K, r.MaxSources)
 	}
+}
+
+// TestPrincipalComponents checks the whitening of the principal fits: the
+// components have identity covariance, and the log-determinant returned is
+// that of the map, -½ log det Σ of the channels' covariance (computed here
+// independently by gonum's LU-based LogDet).
+func TestPrincipalComponents(t *testing.T) {
+	// tol: both sides are sums of a few hundred thousand products in
+	// float64; agreement to 1e-9 leaves room for rounding, while an error
+	// in the map (a transposed eigenvector matrix, a missing scale) is of
+	// order one.
+	const tol = 1e-9
+	p, err := ica.Prepare(easy(t), &ica.Settings{Sources: 4, NoWhiten: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.All.X.(*timeseries.Windows).Frame()
+	n, D := f.Rows(), f.Channels()
+	cov := func() *mat.SymDense {
+		x := mat.NewDense(n, D, slices.Clone(f.Data()))
+		for c := range D {
+			col := mat.Col(nil, c, x)
+			m := stat.Mean(col, nil)
+			for i := range col {
+				x.Set(i, c, col[i]-m)
+			}
+		}
+		var s mat.SymDense
+		s.SymOuterK(1/float64(n), x.T())
+		return &s
+	}
+	want, _ := mat.LogDet(cov())
+	want *= -0.5
+	got, err := principalComponents(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-want) > tol {
+		t.Errorf("log-determinant %.12g, want %.12g", got, want)
+	}
+	after := cov()
+	for i := range D {
+		for j := range D {
+			if w := b2f(i == j); math.Abs(after.At(i, j)-w) > tol {
+				t.Fatalf("covariance of the components [%d][%d] = %g, want %g", i, j, after.At(i, j), w)
+			}
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

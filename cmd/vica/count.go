@@ -78,7 +78,10 @@ Two rules are combined: the number of latent dimensions that carry
 information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
-1..--max-sources sources with --restarts seeds each. --json adds the
+1..--max-sources sources with --restarts seeds each. The most-sources
+fits are also made on the channels' whitened principal components; when
+those fit the data clearly better (a weak source hides along a minor
+principal direction), their count of active dimensions is the answer. --json adds the
 per-dimension KL, the bound for each number of sources with its standard
 error, both counts, their agreement, the final count, a confidence (the
 share of restarts and rules that agree with it) and two linear baselines
@@ -127,6 +130,14 @@ func printCount(w io.Writer, r *selection.Result) {
 	}
 	fmt.Fprintf(w, "sources: %d (rule %s, confidence %.2f); per-dimension KL says %d, held-out bound says %d: they %s\n",
 		r.K, r.Rule, r.Confidence, r.KLCount, r.ELBOCount, agree)
+	if p := r.Principal; !math.IsNaN(p.Bound) {
+		verdict := fmt.Sprintf("they do not fit clearly better, so the count is the rule's %d", p.RuleCount)
+		if p.Chosen {
+			verdict = fmt.Sprintf("they fit better, so the count is their %d active dimensions", p.KLCount)
+		}
+		fmt.Fprintf(w, "principal components: held-out bound %.3f against %.3f for the channels (margin %.3f): %s\n",
+			p.Bound, p.ChannelsBound, p.Margin, verdict)
+	}
 	fmt.Fprintf(w, "linear baselines: Minka %d, eigenvalue gap %d\n", r.Minka, r.EigenGap)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "K\theld-out bound\tstd. error\tdim KL\t")
