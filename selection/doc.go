@@ -18,11 +18,12 @@
 //     standard error of the best, the standard error combining the spread
 //     over validation blocks and the spread over restarts.
 //
-// The largest model is also fitted to the channels' principal components
-// scaled to unit variance; when its held-out bound, converted back by the
-// whitening's log-determinant, is better by more than a fit's seed-to-seed
-// spread, its count of active dimensions replaces the rule's (a weak
-// source along a minor principal direction is otherwise taken for noise).
+// With Settings.Principal, the largest model is also fitted to the
+// channels' principal components scaled to unit variance; when its
+// held-out bound, converted back by the whitening's log-determinant, is
+// better by more than a fit's seed-to-seed spread, its count of active
+// dimensions replaces the rule's (a weak source along a minor principal
+// direction is otherwise taken for noise).
 //
 // Both need a learned observation variance (a fixed one prices
 // reconstruction error at an arbitrary scale, so that noise is worth
@@ -49,8 +50,8 @@
 //
 // Measured with the rule alone: 73% exact (the KL rule 67%, the ELBO rule
 // 52%, Minka 21%, the eigenvalue gap 23%), and 67% on the same shapes with
-// fresh seeds (-bench 'Count/seeds=1100'), where the principal-components
-// step raises it to 77% (85% on the first suite). The README lists
+// fresh seeds (-bench 'Count/seeds=1100'); Settings.Principal raises them
+// to 85% and 77%, but it is off by default (see Estimate). The README lists
 // the misses: weak sources in noisy data with as many channels as sources,
 // and curvature directions of noise-free deep mixings counted as sources.
 package selection

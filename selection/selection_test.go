@@ -123,7 +123,7 @@ func TestEstimateProgressAndCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
-	if calls == 0 || last.Fit != 2 || last.Fits != (3+2)*DefaultRestarts || last.Sources != 1 || last.Restart != 2 {
+	if calls == 0 || last.Fit != 2 || last.Fits != 4*DefaultRestarts || last.Sources != 1 || last.Restart != 2 {
 		t.Errorf("%d progress calls, last %+v", calls, last)
 	}
 }
@@ -333,4 +333,41 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// TestEstimatePrincipal checks the wiring of Settings.Principal: without
+// it no principal fits are reported; with it both bounds are finite, the
+// rule's count is the one Estimate gives without it, and the final count
+// is the principal fits' exactly when they were chosen.
+func TestEstimatePrincipal(t *testing.T) {
+	f := easy(t)
+	plain, err := Estimate(context.Background(), f, &Settings{Steps: 2000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Principal != nil {
+		t.Errorf("without Principal: %+v", plain.Principal)
+	}
+	r, err := Estimate(context.Background(), f, &Settings{Steps: 2000, Seed: 3, Principal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Principal
+	if p == nil {
+		t.Fatal("no principal fits reported")
+	}
+	t.Logf("%+v", *p)
+	if math.IsNaN(p.Bound) || math.IsNaN(p.ChannelsBound) || !(p.Margin >= 0) || len(p.PerDimKL) != r.MaxSources {
+		t.Fatalf("principal fits not reported: %+v", p)
+	}
+	if p.RuleCount != plain.K {
+		t.Errorf("rule count %d with Principal, %d without", p.RuleCount, plain.K)
+	}
+	want := p.RuleCount
+	if p.Chosen {
+		want = p.KLCount
+	}
+	if r.K != want || p.Chosen != (p.Bound > p.ChannelsBound+p.Margin) {
+		t.Errorf("count %d, principal %+v", r.K, p)
+	}
 }

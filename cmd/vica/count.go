@@ -21,6 +21,7 @@ type countFlags struct {
 	restarts   int
 	rule       string
 	samples    int
+	principal  bool
 }
 
 func (c *countFlags) register(cmd *cobra.Command, prefix string) {
@@ -29,6 +30,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
+	fs.BoolVar(&c.principal, "principal", false, "also fit the channels' whitened principal components and take their count when they fit clearly better: helps when the channels are as many as the sources, hurts with one channel more than sources")
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
@@ -44,6 +46,7 @@ func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Setti
 		Restarts:   c.restarts,
 		Samples:    c.samples,
 		Rule:       rule,
+		Principal:  c.principal,
 		Seed:       seed,
 		ICA:        base,
 	}, nil
@@ -78,10 +81,11 @@ Two rules are combined: the number of latent dimensions that carry
 information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
-1..--max-sources sources with --restarts seeds each. The most-sources
-fits are also made on the channels' whitened principal components; when
-those fit the data clearly better (a weak source hides along a minor
-principal direction), their count of active dimensions is the answer. --json adds the
+1..--max-sources sources with --restarts seeds each. With --principal the
+most-sources fits are also made on the channels' whitened principal
+components; when those fit the data clearly better (a weak source hides
+along a minor principal direction, as when there are as many channels as
+sources), their count of active dimensions is the answer. --json adds the
 per-dimension KL, the bound for each number of sources with its standard
 error, both counts, their agreement, the final count, a confidence (the
 share of restarts and rules that agree with it) and two linear baselines
@@ -130,7 +134,7 @@ func printCount(w io.Writer, r *selection.Result) {
 	}
 	fmt.Fprintf(w, "sources: %d (rule %s, confidence %.2f); per-dimension KL says %d, held-out bound says %d: they %s\n",
 		r.K, r.Rule, r.Confidence, r.KLCount, r.ELBOCount, agree)
-	if p := r.Principal; !math.IsNaN(p.Bound) {
+	if p := r.Principal; p != nil && !math.IsNaN(p.Bound) {
 		verdict := fmt.Sprintf("they do not fit clearly better, so the count is the rule's %d", p.RuleCount)
 		if p.Chosen {
 			verdict = fmt.Sprintf("they fit better, so the count is their %d active dimensions", p.KLCount)
