@@ -181,7 +181,7 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 				if est, err = estimate(c, f, cs, prog); err != nil {
 					return fmt.Errorf("%q: estimating the number of sources: %w", args[0], err)
 				}
-				prog.say("%d sources (per-dimension KL says %d, held-out bound %d; confidence %.2f)", est.K, est.KLCount, est.ELBOCount, est.Confidence)
+				prog.say("%d sources (%s)", est.K, countReason(est))
 				s.Sources = est.K
 			}
 			s.Progress = func(p ica.Progress) {
@@ -220,7 +220,7 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 					for _, row := range est.Sweep {
 						rd.Sweep = append(rd.Sweep, sweepPoint{K: row.K, Bound: row.Bound, StdErr: row.StdErr})
 					}
-					rd.Messages = append(rd.Messages, fmt.Sprintf("Number of sources: %d (per-dimension KL says %d, held-out bound %d; confidence %.2f).", est.K, est.KLCount, est.ELBOCount, est.Confidence))
+					rd.Messages = append(rd.Messages, fmt.Sprintf("Number of sources: %d (%s).", est.K, countReason(est)))
 				}
 				if err := writeReport(report, rd); err != nil {
 					return err
@@ -324,4 +324,13 @@ func fastICA(f *timeseries.Frame, k int, seed uint64) (*timeseries.Frame, error)
 		names[i] = fmt.Sprintf("s%d", i+1)
 	}
 	return timeseries.New(names, mat.DenseCopyOf(r.Sources).RawMatrix().Data, f.Index())
+}
+
+// countReason says where an estimated count came from.
+func countReason(est *selection.Result) string {
+	why := fmt.Sprintf("per-dimension KL says %d, held-out bound %d; confidence %.2f", est.KLCount, est.ELBOCount, est.Confidence)
+	if p := est.Principal; p != nil && p.Chosen {
+		why = fmt.Sprintf("the fit to the principal components, which fits clearly better; on the channels %s", why)
+	}
+	return why
 }
