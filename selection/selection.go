@@ -403,12 +403,6 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		}
 	}
 
-	type outcome struct {
-		net    *vae.Model
-		kl     []float64 // per latent dimension
-		blocks []float64 // bound per validation block
-		bound  float64
-	}
 	seeds := rand.New(rand.NewPCG(rs.Seed, sweepStream))
 	user := rs.ICA.VAE // the caller's network settings, zeros where unset
 	// The jobs in a fixed order with their seeds, so that the result does
@@ -545,9 +539,9 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		row := SweepRow{K: K, Bound: math.NaN(), PerRestart: make([]float64, R)}
 		for r, o := range out[K] {
 			row.PerRestart[r] = o.bound
-			if o.net != nil && (math.IsNaN(row.Bound) || o.bound > row.Bound) {
-				row.Bound, row.BestRestart = o.bound, r
-			}
+		}
+		if b := bestFit(out[K]); b >= 0 {
+			row.Bound, row.BestRestart = out[K][b].bound, b
 		}
 		row.Active = activeCount(out[K][row.BestRestart].kl, rs.KLThreshold)
 		best[K-1] = out[K][row.BestRestart].blocks
@@ -569,11 +563,8 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 
 	// The KL rule on the long Kmax fit with the best held-out bound, and
 	// the votes.
-	top := -1
-	for r, o := range long {
-		if o.net != nil && (top < 0 || o.bound > long[top].bound) {
-			top = r
-		}
+	top := bestFit(long)
+	for _, o := range long {
 		res.Votes = append(res.Votes, activeCount(o.kl, rs.KLThreshold))
 	}
 	if top >= 0 {
@@ -618,13 +609,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	if pc != nil {
 		steps := pc.All.X.Dim() / len(pc.Channels) // time steps per window
-		best := -1
-		for r, o := range principal {
-			if o.net != nil && (best < 0 || o.bound > principal[best].bound) {
-				best = r
-			}
-		}
-		if best >= 0 {
+		if best := bestFit(principal); best >= 0 {
 			p := res.Principal
 			p.Bound = principal[best].bound + float64(steps)*logDet
 			p.KLCount = activeCount(principal[best].kl, rs.KLThreshold)
@@ -644,6 +629,26 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		}
 	}
 	return res, nil
+}
+
+// outcome is one fit of Estimate: nil net for a fit that failed.
+type outcome struct {
+	net    *vae.Model
+	kl     []float64 // per latent dimension
+	blocks []float64 // bound per validation block
+	bound  float64
+}
+
+// bestFit returns the index of the fit with the highest held-out bound
+// (the first of equals), or -1 if every fit failed.
+func bestFit(fits []outcome) int {
+	best := -1
+	for r, o := range fits {
+		if o.net != nil && (best < 0 || o.bound > fits[best].bound) {
+			best = r
+		}
+	}
+	return best
 }
 
 // principalComponents replaces, in place, the channels under the windows

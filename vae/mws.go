@@ -18,7 +18,6 @@ import (
 type mws struct {
 	n, L int
 	lt   []float64 // n × K × K: the posterior's Cholesky factor L_n (lower triangular)
-	lsv  []float64 // n × K: log S_{n,i}, S_{n,i} = (L_n L_nᵀ)_ii the marginal variances
 	isv  []float64 // n × K: 1 / S_{n,i}
 	ild  []float64 // n × K: 1 / (L_n)_kk
 	ldet []float64 // n: log det L_n
@@ -32,7 +31,7 @@ type mws struct {
 	val  []float64 // n: the rows' terms, averaged over the samples
 	z    []float64 // L·n × K: the sample points
 	muT  []float64 // K × n: mu, dimension by dimension
-	lsvT []float64 // K × n: lsv, dimension by dimension
+	lsvT []float64 // K × n: log S_{n,i}, S_{n,i} = (L_n L_nᵀ)_ii the marginal variances, dimension by dimension
 	isvT []float64 // K × n: isv, dimension by dimension
 	acc  []float64 // n × 2K: mwsPosts' sums over the points
 	eb   []float32 // n × n: the exponentials of one point's terms, float32 engines
@@ -75,7 +74,6 @@ func (m *mws) grow(n, L, K, eo int) {
 	}
 	m.n, m.L = n, L
 	m.lt = make([]float64, n*K*K)
-	m.lsv = make([]float64, n*K)
 	m.isv = make([]float64, n*K)
 	m.ild = make([]float64, n*K)
 	m.ldet = make([]float64, n)
@@ -116,11 +114,10 @@ func (e *engine[T]) mwsPrep(E []T, lo, hi int) {
 					s += float64(l * l)
 				}
 			}
-			m.lsv[r*K+k] = math.Log(s)
 			m.isv[r*K+k] = 1 / s
 			m.ild[r*K+k] = 1 / sd
 			m.muT[k*m.n+r] = m.mu[r*K+k]
-			m.lsvT[k*m.n+r] = m.lsv[r*K+k]
+			m.lsvT[k*m.n+r] = math.Log(s)
 			m.isvT[k*m.n+r] = m.isv[r*K+k]
 		}
 	}
