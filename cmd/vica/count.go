@@ -30,7 +30,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
-	fs.BoolVar(&c.principal, "principal", false, "also fit the channels' whitened principal components and take their count when they fit clearly better: helps when the channels are as many as the sources, hurts with one channel more than sources")
+	fs.BoolVar(&c.principal, "principal", true, "when the count leaves at most one channel unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off")
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
@@ -42,13 +42,13 @@ func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Setti
 		return nil, usagef("--max-sources must be positive, --restarts and --samples at least 1")
 	}
 	return &selection.Settings{
-		MaxSources: c.maxSources,
-		Restarts:   c.restarts,
-		Samples:    c.samples,
-		Rule:       rule,
-		Principal:  c.principal,
-		Seed:       seed,
-		ICA:        base,
+		MaxSources:  c.maxSources,
+		Restarts:    c.restarts,
+		Samples:     c.samples,
+		Rule:        rule,
+		NoPrincipal: !c.principal,
+		Seed:        seed,
+		ICA:         base,
 	}, nil
 }
 
@@ -81,11 +81,12 @@ Two rules are combined: the number of latent dimensions that carry
 information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
-1..--max-sources sources with --restarts seeds each. With --principal the
-most-sources fits are also made on the channels' whitened principal
-components; when those fit the data clearly better (a weak source hides
-along a minor principal direction, as when there are as many channels as
-sources), their count of active dimensions is the answer. --json adds the
+1..--max-sources sources with --restarts seeds each. When that count
+leaves at most one channel unexplained, the most-sources fits are also
+made on the channels' whitened principal components; when those fit the
+data significantly better (a weak source hides along a minor principal
+direction, as when there are as many channels as sources), their count
+of active dimensions is the answer (--principal=false skips this). --json adds the
 per-dimension KL, the bound for each number of sources with its standard
 error, both counts, their agreement, the final count, a confidence (the
 share of restarts and rules that agree with it) and two linear baselines
@@ -134,13 +135,20 @@ func printCount(w io.Writer, r *selection.Result) {
 	}
 	fmt.Fprintf(w, "sources: %d (rule %s, confidence %.2f); per-dimension KL says %d, held-out bound says %d: they %s\n",
 		r.K, r.Rule, r.Confidence, r.KLCount, r.ELBOCount, agree)
-	if p := r.Principal; p != nil && !math.IsNaN(p.Bound) {
-		verdict := fmt.Sprintf("they do not fit clearly better, so the count is the rule's %d", p.RuleCount)
-		if p.Chosen {
-			verdict = fmt.Sprintf("they fit better, so the count is their %d active dimensions", p.KLCount)
+	if p := r.Principal; p != nil {
+		switch {
+		case !p.Consulted:
+			fmt.Fprintln(w, "principal components: not fitted, since the count leaves more than one channel unexplained")
+		case math.IsNaN(p.Bound):
+			fmt.Fprintf(w, "principal components: every fit failed, so the count is the rule's %d\n", p.RuleCount)
+		default:
+			verdict := fmt.Sprintf("not clearly better, so the count is the rule's %d", p.RuleCount)
+			if p.Chosen {
+				verdict = fmt.Sprintf("clearly better, so the count is their %d active dimensions", p.KLCount)
+			}
+			fmt.Fprintf(w, "principal components: held-out bound %.3f against %.3f for the channels, gain %.3f (margin %.3f): %s\n",
+				p.Bound, p.ChannelsBound, p.Gain, p.Margin, verdict)
 		}
-		fmt.Fprintf(w, "principal components: held-out bound %.3f against %.3f for the channels (margin %.3f): %s\n",
-			p.Bound, p.ChannelsBound, p.Margin, verdict)
 	}
 	fmt.Fprintf(w, "linear baselines: Minka %d, eigenvalue gap %d\n", r.Minka, r.EigenGap)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
