@@ -30,7 +30,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
-	fs.BoolVar(&c.principal, "principal", true, "when the count leaves at most one channel unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off")
+	fs.BoolVar(&c.principal, "principal", true, "when the count leaves at most two channels unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off")
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
@@ -82,7 +82,7 @@ information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
 1..--max-sources sources with --restarts seeds each. When that count
-leaves at most one channel unexplained, the most-sources fits are also
+leaves at most two channels unexplained, the most-sources fits are also
 made on the channels' whitened principal components; when those fit the
 data significantly better (a weak source hides along a minor principal
 direction, as when there are as many channels as sources), their count
@@ -138,7 +138,7 @@ func printCount(w io.Writer, r *selection.Result) {
 	if p := r.Principal; p != nil {
 		switch {
 		case !p.Consulted:
-			fmt.Fprintln(w, "principal components: not fitted, since the count leaves more than one channel unexplained")
+			fmt.Fprintf(w, "principal components: not fitted, since the count leaves more than %d channels unexplained\n", selection.PrincipalSlack)
 		case math.IsNaN(p.Bound):
 			fmt.Fprintf(w, "principal components: every fit failed, so the count is the rule's %d\n", p.RuleCount)
 		default:
