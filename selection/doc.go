@@ -51,11 +51,11 @@
 //
 //	go test ./selection -run '^$' -bench 'Count/seeds=2100' -benchtime 1x -timeout 90m -v
 //
-// Measured: 77% exact on the fresh seeds 2100 to 2147 (the rule alone
+// Measured: 79% exact on the fresh seeds 2100 to 2147 (the rule alone
 // 67%, the KL count 58%, the held-out bound 52%, Minka 23%, the
-// eigenvalue gap 25%), 79% and 77% on the seeds the rules and the
-// principal check were chosen on, and 62.5% with D = K + 1 (the rule
-// alone 69%). The README lists the misses: weak sources in noisy square
+// eigenvalue gap 25%), 85% and 81% on the seeds the rules and the
+// principal check were chosen on, and 69% with D = K + 1 (the rule
+// alone 69%, Minka 81%). The README lists the misses: weak sources in noisy square
 // data with deep mixing, and noise-free 3-layer mixings.
 
 package selection

@@ -142,9 +142,9 @@ func printCount(w io.Writer, r *selection.Result) {
 		case math.IsNaN(p.Bound):
 			fmt.Fprintf(w, "principal components: every fit failed, so the count is the rule's %d\n", p.RuleCount)
 		default:
-			verdict := fmt.Sprintf("not clearly better, so the count is the rule's %d", p.RuleCount)
+			verdict := fmt.Sprintf("not significantly better, so the count is the rule's %d", p.RuleCount)
 			if p.Chosen {
-				verdict = fmt.Sprintf("clearly better, so the count is their %d active dimensions", p.KLCount)
+				verdict = fmt.Sprintf("significantly better, so the count is their %d active dimensions", p.KLCount)
 			}
 			fmt.Fprintf(w, "principal components: held-out bound %.3f against %.3f for the channels, gain %.3f (margin %.3f): %s\n",
 				p.Bound, p.ChannelsBound, p.Gain, p.Margin, verdict)

@@ -330,7 +330,7 @@ func fastICA(f *timeseries.Frame, k int, seed uint64) (*timeseries.Frame, error)
 func countReason(est *selection.Result) string {
 	why := fmt.Sprintf("per-dimension KL says %d, held-out bound %d; confidence %.2f", est.KLCount, est.ELBOCount, est.Confidence)
 	if p := est.Principal; p != nil && p.Chosen {
-		why = fmt.Sprintf("the fit to the principal components, which fits clearly better; on the channels %s", why)
+		why = fmt.Sprintf("the fit to the principal components, which fits significantly better; on the channels %s", why)
 	}
 	return why
 }
