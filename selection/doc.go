@@ -54,8 +54,8 @@
 // Measured: 79% exact on the fresh seeds 2100 to 2147 (the rule alone
 // 67%, the KL count 58%, the held-out bound 52%, Minka 23%, the
 // eigenvalue gap 25%), 85% and 81% on the seeds the rules and the
-// principal check were chosen on, and 69% with D = K + 1 (the rule
-// alone 69%, Minka 81%). The README lists the misses: weak sources in noisy square
+// principal check were chosen on, and 81% and 75% on two suites with
+// D = K + 1 (the rule alone 69% and 62.5%, Minka 81% on both). The README lists the misses: weak sources in noisy square
 // data with deep mixing, and noise-free 3-layer mixings.
 
 package selection

@@ -413,3 +413,22 @@ func TestEstimatePrincipal(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalCount: dimensions count when their KL exceeds the threshold
+// and PrincipalKLShare of the median of those.
+func TestPrincipalCount(t *testing.T) {
+	for _, tt := range []struct {
+		kl   []float64
+		want int
+	}{
+		{[]float64{0.90, 0.87, 0.85, 0.83, 0.79, 0.113}, 5}, // a whitened noise direction
+		{[]float64{2.94, 2.04, 1.82, 0.513}, 3},             // a curvature direction
+		{[]float64{1.02, 0.95, 0.94, 0.92, 0.88}, 5},        // five sources
+		{[]float64{1.2, 0.01, 0.002}, 1},                    // collapsed dimensions
+		{[]float64{0.01, 0.002}, 0},
+	} {
+		if got := principalCount(tt.kl, DefaultKLThreshold); got != tt.want {
+			t.Errorf("principalCount(%v) = %d, want %d", tt.kl, got, tt.want)
+		}
+	}
+}
