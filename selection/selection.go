@@ -294,8 +294,10 @@ type Result struct {
 // components scaled to unit variance (see [Estimate]).
 type Principal struct {
 	// Consulted is true when the fits were made: the rule's count left at
-	// most one usable channel unexplained.
+	// most PrincipalSlack usable channels unexplained.
 	Consulted bool `json:"consulted"`
+	// Skipped says why the fits were not made ("" when they were).
+	Skipped string `json:"skipped,omitempty"`
 	// Bound is the best held-out bound of these fits, converted to the
 	// scaled channels (the whitening's log-determinant added), in nats
 	// per window; NaN (null in JSON) when they were not made.
@@ -647,7 +649,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	p := &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), RuleCount: res.K}
 	res.Principal = p
-	if top < 0 || res.K < len(prep.Channels)-PrincipalSlack {
+	switch D := len(prep.Channels); {
+	case top < 0:
+		p.Skipped = "every long fit to the channels failed"
+		return res, nil
+	case res.K < D-PrincipalSlack:
+		p.Skipped = fmt.Sprintf("the count leaves %d of %d usable channels unexplained, more than %d", D-res.K, D, PrincipalSlack)
 		return res, nil
 	}
 	if pc, err = ica.Prepare(f, &base); err != nil {
@@ -655,7 +662,8 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	logDet, err := principalComponents(pc)
 	if err != nil {
-		return res, nil // a near-singular covariance: no such fits
+		p.Skipped = "the channels' covariance is nearly singular"
+		return res, nil
 	}
 	p.Consulted = true
 	for i := range pjobs {

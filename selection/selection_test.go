@@ -396,7 +396,7 @@ func TestEstimatePrincipal(t *testing.T) {
 			t.Errorf("%s: consulted %v with rule count %d of %d channels", tt.name, p.Consulted, p.RuleCount, r.MaxSources)
 		}
 		if !p.Consulted {
-			if !math.IsNaN(p.Bound) || p.Chosen || r.K != plain.K {
+			if !math.IsNaN(p.Bound) || p.Chosen || r.K != plain.K || p.Skipped == "" {
 				t.Errorf("%s: not consulted, yet %+v, count %d", tt.name, p, r.K)
 			}
 			continue

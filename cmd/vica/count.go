@@ -138,7 +138,7 @@ func printCount(w io.Writer, r *selection.Result) {
 	if p := r.Principal; p != nil {
 		switch {
 		case !p.Consulted:
-			fmt.Fprintf(w, "principal components: not fitted, since the count leaves more than %d channels unexplained\n", selection.PrincipalSlack)
+			fmt.Fprintf(w, "principal components: not fitted: %s\n", p.Skipped)
 		case math.IsNaN(p.Bound):
 			fmt.Fprintf(w, "principal components: every fit failed, so the count is the rule's %d\n", p.RuleCount)
 		default:
