@@ -18,25 +18,7 @@ import (
 // factors cycle with coprime periods so that they cross. Dataset i has
 // seed firstSeed + i.
 func suite(firstSeed uint64) []synth.Settings {
-	families := []synth.Family{synth.SegmentGaussian, synth.SegmentLaplace, synth.AR1}
-	var out []synth.Settings
-	for i := range 48 {
-		K := i%8 + 1
-		s := synth.Settings{
-			Sources:       K,
-			Channels:      K * (i/8%3 + 1),
-			MixingLayers:  i%3 + 1,
-			Family:        families[i/3%3],
-			Segments:      20,
-			SegmentLength: 250,
-			Seed:          firstSeed + uint64(i),
-		}
-		if i/2%2 == 0 {
-			s.SNR = 20
-		}
-		out = append(out, s)
-	}
-	return out
+	return cycled(48, firstSeed, func(i, K int) int { return K * (i/8%3 + 1) })
 }
 
 // suiteExtra returns 16 simulations with one channel more than sources
@@ -45,13 +27,19 @@ func suite(firstSeed uint64) []synth.Settings {
 // source; the other factors cycle as in suite. Dataset i has seed
 // firstSeed + i.
 func suiteExtra(firstSeed uint64) []synth.Settings {
+	return cycled(16, firstSeed, func(_, K int) int { return K + 1 })
+}
+
+// cycled returns n simulations whose factors cycle as suite describes,
+// dataset i with channels(i, K) channels for its K sources.
+func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settings {
 	families := []synth.Family{synth.SegmentGaussian, synth.SegmentLaplace, synth.AR1}
 	var out []synth.Settings
-	for i := range 16 {
+	for i := range n {
 		K := i%8 + 1
 		s := synth.Settings{
 			Sources:       K,
-			Channels:      K + 1,
+			Channels:      channels(i, K),
 			MixingLayers:  i%3 + 1,
 			Family:        families[i/3%3],
 			Segments:      20,

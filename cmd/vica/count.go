@@ -30,7 +30,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
-	fs.BoolVar(&c.principal, "principal", true, "when the count leaves at most two channels unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off")
+	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count leaves at most %d channels unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack))
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
