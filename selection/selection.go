@@ -416,9 +416,10 @@ const sweepStream = 0x73656c65 // "sele"
 // deep mixings then spend extra dimensions on. On the simulation suites
 // of BenchmarkCount this raises the exact count from 73% to 85% (the
 // suite the rules were chosen on), from 67% to 81% (the suite the check
-// was designed on) and from 67% to 79% (fresh seeds); with one channel
-// more than sources, from 69% to 81% and from 62.5% to 75% (two suites of
-// 16, the first the one PrincipalKLShare was chosen on).
+// was designed on) and from 67% to 79% and 69% to 79% (two suites of
+// fresh seeds); with one channel more than sources, from 69% to 81% and
+// from 62.5% to 75% (two suites of 16, the first the one
+// PrincipalKLShare was chosen on).
 //
 // f must have no missing values. Cancelling ctx stops the fits and returns
 // ctx.Err().
