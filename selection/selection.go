@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/montanaflynn/stats"
+
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/timeseries"
 	"github.com/vica-dev/vica/vae"
@@ -912,12 +914,10 @@ func principalCount(kl []float64, threshold float64) int {
 			active = append(active, v)
 		}
 	}
-	if len(active) == 0 {
+	median, err := stats.Median(active)
+	if err != nil { // no active dimension
 		return 0
 	}
-	slices.Sort(active)
-	n := len(active)
-	median := (active[(n-1)/2] + active[n/2]) / 2
 	var c int
 	for _, v := range active {
 		if v >= PrincipalKLShare*median {

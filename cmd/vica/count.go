@@ -82,7 +82,7 @@ information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
 1..--max-sources sources with --restarts seeds each. When that count
-leaves at most two channels unexplained, the most-sources fits are also
+leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained, the most-sources fits are also
 made on the channels' whitened principal components; when those fit the
 data significantly better (a weak source hides along a minor principal
 direction, as when there are as many channels as sources), their count
