@@ -103,15 +103,18 @@ func TestEstimateDeterministic(t *testing.T) {
 	if !sameJSON(t, a, b) {
 		t.Errorf("same seed, different results:\n%+v\n%+v", a, b)
 	}
-	// Two fits at a time, one thread each: the same result.
-	p := *s
-	p.Parallel = 2
-	c2, err := Estimate(context.Background(), f, &p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sameJSON(t, a, c2) {
-		t.Errorf("Parallel 2 changed the result:\n%+v\n%+v", a, c2)
+	// One fit at a time with all the threads, and three at a time: the
+	// same result as the default (one fit per core).
+	for _, par := range []int{1, 3} {
+		p := *s
+		p.Parallel = par
+		c2, err := Estimate(context.Background(), f, &p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameJSON(t, a, c2) {
+			t.Errorf("Parallel %d changed the result:\n%+v\n%+v", par, a, c2)
+		}
 	}
 	s.Seed = 6
 	c, err := Estimate(context.Background(), f, s)
