@@ -127,14 +127,16 @@ func TestEstimateDeterministic(t *testing.T) {
 }
 
 // TestEstimateProgressAndCancel checks the progress reports and that a
-// cancelled context stops Estimate with ctx.Err().
+// cancelled context stops Estimate with ctx.Err(), one fit at a time so
+// that the fits report in job order (TestEstimateParallelCancel covers
+// fits run at once).
 func TestEstimateProgressAndCancel(t *testing.T) {
 	f := easy(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var last Progress
 	calls := 0
-	_, err := Estimate(ctx, f, &Settings{MaxSources: 3, Epochs: 2, Seed: 1, Progress: func(p Progress) {
+	_, err := Estimate(ctx, f, &Settings{MaxSources: 3, Epochs: 2, Seed: 1, Parallel: 1, Progress: func(p Progress) {
 		calls++
 		last = p
 		if p.Fit == 2 {
