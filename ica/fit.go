@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vica-dev/vica/internal/parallel"
 	"github.com/vica-dev/vica/timeseries"
 	"github.com/vica-dev/vica/vae"
 	"gonum.org/v1/gonum/mat"
@@ -49,34 +50,51 @@ func Fit(ctx context.Context, f *timeseries.Frame, s *Settings) (*Model, error) 
 		trainRows: sumLen(trainB),
 		validRows: sumLen(validB),
 	}
-	K := rs.Sources
-	mus := make([][]float64, rs.Restarts)
-	var best int
-	for r := range rs.Restarts {
+	// The restarts run side by side, one per core (a fit's minibatches are
+	// too small to keep several cores busy), each with its own generator,
+	// so the model does not depend on how they are scheduled.
+	K, R := rs.Sources, rs.Restarts
+	P := min(R, rs.Threads)
+	vs.Threads = max(1, rs.Threads/P)
+	nets := make([]*vae.Model, R)
+	hists := make([]*vae.History, R)
+	mus := make([][]float64, R)
+	err = parallel.Run(ctx, R, P, rs.Progress, func(ctx context.Context, r int, progress func(Progress)) error {
 		rng := rand.New(rand.NewPCG(rs.Seed, restartStream+uint64(r)))
-		var progress func(vae.Progress)
-		if rs.Progress != nil {
-			progress = func(p vae.Progress) {
-				rs.Progress(Progress{Restart: r + 1, Restarts: rs.Restarts, Progress: p})
+		var report func(vae.Progress)
+		if progress != nil {
+			report = func(p vae.Progress) {
+				progress(Progress{Restart: r + 1, Restarts: R, Progress: p})
 			}
 		}
-		net, h, err := vae.Train(ctx, train, valid, &vs, rng, progress)
+		v := vs
+		net, h, err := vae.Train(ctx, train, valid, &v, rng, report)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
-			return nil, fmt.Errorf("ica: restart %d of %d: %w", r+1, rs.Restarts, err)
+			return fmt.Errorf("ica: restart %d of %d: %w", r+1, R, err)
 		}
+		mus[r] = make([]float64, allW.Len()*K)
+		net.Encode(all, mus[r], make([]float64, allW.Len()*K))
+		nets[r], hists[r] = net, h
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, net := range nets {
+		net.SetThreads(rs.Threads) // every core for what follows, and in the saved model
+	}
+	var best int
+	for r, h := range hists {
 		score := h.BestValidELBO
 		if valid.X == nil {
 			score = h.Epochs[len(h.Epochs)-1].TrainELBO
 		}
 		m.restarts = append(m.restarts, Restart{Seed: r, ValidELBO: score, Epochs: len(h.Epochs), BestEpoch: h.BestEpoch, Stopped: h.Stopped})
-		mu := make([]float64, allW.Len()*K)
-		net.Encode(all, mu, make([]float64, allW.Len()*K))
-		mus[r] = mu
 		if r == 0 || score > m.restarts[best].ValidELBO || math.IsNaN(m.restarts[best].ValidELBO) {
-			best, m.net = r, net
+			best, m.net = r, nets[r]
 		}
 	}
 	m.best = best

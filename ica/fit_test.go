@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,38 @@ func TestFitReproducible(t *testing.T) {
 		if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
 			t.Fatalf("row-major value %d: %g with 2 threads, %g with 1", i, v, w)
 		}
+	}
+}
+
+// TestFitRestartsParallel: restarts run side by side (one per thread) give
+// the model of restarts run one after the other, bit for bit, and the
+// kept network evaluates on every thread afterwards.
+func TestFitRestartsParallel(t *testing.T) {
+	ds := easy(t, 2)
+	s := fastSettings()
+	s.VAE.Epochs = 3
+	s.Restarts = 3
+	s.Threads = 3 // three restarts at once
+	a, err := Fit(context.Background(), ds.X, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Threads = 1 // one after the other
+	b, err := Fit(context.Background(), ds.X, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range a.Sources().Data() {
+		w := b.Sources().Data()[i]
+		if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
+			t.Fatalf("row-major value %d: %g with restarts side by side, %g one after the other", i, v, w)
+		}
+	}
+	if !reflect.DeepEqual(a.Summary().Restarts, b.Summary().Restarts) {
+		t.Errorf("restarts differ:\n%+v\n%+v", a.Summary().Restarts, b.Summary().Restarts)
+	}
+	if th := a.net.Settings().Threads; th != 3 {
+		t.Errorf("the kept network evaluates on %d threads, want 3", th)
 	}
 }
 

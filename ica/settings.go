@@ -130,7 +130,8 @@ type Settings struct {
 	// on the goroutine that called Fit.
 	Progress func(Progress)
 	// Threads is the number of goroutines for training and evaluation.
-	// Default GOMAXPROCS. Results do not depend on it.
+	// Restarts run side by side, up to Threads at once, each on an equal
+	// share. Default GOMAXPROCS. Results do not depend on it.
 	Threads int
 }
 

@@ -10,12 +10,11 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/montanaflynn/stats"
 
 	"github.com/vica-dev/vica/ica"
+	"github.com/vica-dev/vica/internal/parallel"
 	"github.com/vica-dev/vica/timeseries"
 	"github.com/vica-dev/vica/vae"
 	"gonum.org/v1/gonum/mat"
@@ -573,7 +572,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 			}
 			return cmp.Compare(jobs[b].K, jobs[a].K)
 		})
-		err := parallel(ctx, len(jobs), min(P, len(jobs)), rs.Progress, func(ctx context.Context, i int, progress func(Progress)) error {
+		err := parallel.Run(ctx, len(jobs), P, rs.Progress, func(ctx context.Context, i int, progress func(Progress)) error {
 			var err error
 			k := order[i]
 			done[k], err = run(ctx, jobs[k], progress)
@@ -815,58 +814,6 @@ func principalComponents(p *ica.Prepared) (float64, error) {
 		copy(r, row)
 	}
 	return logDet, nil
-}
-
-// parallel runs task(i) for i in [0, n) on p goroutines, forwarding their
-// progress reports to report on the calling goroutine, and returns the
-// first error (after which the other tasks are cancelled).
-func parallel(ctx context.Context, n, p int, report func(Progress), task func(ctx context.Context, i int, progress func(Progress)) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	events := make(chan Progress, 64)
-	var send func(Progress)
-	if report != nil {
-		send = func(p Progress) { events <- p }
-	}
-	errs := make([]error, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range p {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if errs[i] = task(ctx, i, send); errs[i] != nil {
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(events)
-	}()
-	for e := range events {
-		report(e)
-	}
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		for _, e := range errs {
-			if e != nil {
-				return e
-			}
-		}
-	}
-	return nil
 }
 
 // activity returns the mean KL of each latent dimension, largest first, and

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 )
 
-// Model is a trained VAE. It is immutable after Train or Load, and all its
-// methods are safe for concurrent use.
+// Model is a trained VAE. It is immutable after Train or Load (but for
+// SetThreads), and all its other methods are safe for concurrent use.
 type Model struct {
 	s   Settings
 	dim int
@@ -41,6 +42,18 @@ func (m *Model) Settings() Settings {
 	s := m.s
 	s.Hidden = append([]int{}, m.s.Hidden...)
 	return s
+}
+
+// SetThreads sets the number of goroutines the model's evaluations
+// (Encode, ELBO, IWAE, KLPerDim, Decode) use, and that Save records; 0
+// means GOMAXPROCS. A model trained on one thread beside others can so
+// use every core afterwards. Results do not depend on it. It must not be
+// called while the model is in use.
+func (m *Model) SetThreads(n int) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	m.s.Threads = n
 }
 
 // NumParams returns the number of trained parameters.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -339,5 +340,31 @@ func TestTrainErrors(t *testing.T) {
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
+	}
+}
+
+// TestSetThreads: the thread count is recorded (0 meaning GOMAXPROCS) and
+// does not change what the model computes.
+func TestSetThreads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	d := randData(rng, 200, 4, 0)
+	m, _, err := Train(context.Background(), d, Data{}, &Settings{Latent: 2, Hidden: []int{8}, Epochs: 3, BatchSize: 50, Threads: 1}, rng, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu1, lv1 := make([]float64, 200*2), make([]float64, 200*2)
+	m.Encode(d, mu1, lv1)
+	m.SetThreads(3)
+	if th := m.Settings().Threads; th != 3 {
+		t.Errorf("Threads %d after SetThreads(3)", th)
+	}
+	mu3, lv3 := make([]float64, 200*2), make([]float64, 200*2)
+	m.Encode(d, mu3, lv3)
+	if !slices.Equal(mu1, mu3) || !slices.Equal(lv1, lv3) {
+		t.Error("the encoding changed with the number of threads")
+	}
+	m.SetThreads(0)
+	if th := m.Settings().Threads; th != runtime.GOMAXPROCS(0) {
+		t.Errorf("Threads %d after SetThreads(0), want GOMAXPROCS %d", th, runtime.GOMAXPROCS(0))
 	}
 }
