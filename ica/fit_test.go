@@ -96,10 +96,17 @@ func TestFitReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameSources(t, a, b, "2 threads", "1")
+}
+
+// sameSources fails t unless a and b have the same sources bit for bit
+// (NaN where either has NaN); whatA and whatB name them in the message.
+func sameSources(t *testing.T, a, b *Model, whatA, whatB string) {
+	t.Helper()
 	for i, v := range a.Sources().Data() {
 		w := b.Sources().Data()[i]
 		if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
-			t.Fatalf("row-major value %d: %g with 2 threads, %g with 1", i, v, w)
+			t.Fatalf("row-major value %d: %g with %s, %g with %s", i, v, whatA, w, whatB)
 		}
 	}
 }
@@ -122,12 +129,7 @@ func TestFitRestartsParallel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, v := range a.Sources().Data() {
-		w := b.Sources().Data()[i]
-		if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
-			t.Fatalf("row-major value %d: %g with restarts side by side, %g one after the other", i, v, w)
-		}
-	}
+	sameSources(t, a, b, "restarts side by side", "one after the other")
 	if !reflect.DeepEqual(a.Summary().Restarts, b.Summary().Restarts) {
 		t.Errorf("restarts differ:\n%+v\n%+v", a.Summary().Restarts, b.Summary().Restarts)
 	}

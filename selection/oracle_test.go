@@ -184,15 +184,7 @@ func (o *oracle) heldOut(prep *ica.Prepared, rng *rand.Rand) (float64, error) {
 // closed form: linear mixing of segment-Gaussian sources with Gaussian
 // noise, where x | u ~ N(0, Wᵀ Λ_u W + N).
 func TestOracleLinearExact(t *testing.T) {
-	ds, err := synth.Generate(&synth.Settings{Sources: 3, Channels: 4, MixingLayers: 1, Family: synth.SegmentGaussian,
-		Segments: 4, SegmentLength: 50, SNR: 20, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := newOracle(ds, 5, 2000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, o := linearOracle(t, synth.SegmentGaussian, 3, 4, 3)
 	W := ds.Mixing.Weight(0) // K×D: x = s·W
 	K, D := W.Dims()
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -232,15 +224,7 @@ func TestOracleLinearExact(t *testing.T) {
 // one channel, where p(x|u) = ∫ N(x; w·s, σ²) Laplace(s; b_u) ds is a
 // one-dimensional integral, done here on a fine grid.
 func TestOracleLaplaceQuadrature(t *testing.T) {
-	ds, err := synth.Generate(&synth.Settings{Sources: 1, Channels: 1, MixingLayers: 1, Family: synth.SegmentLaplace,
-		Segments: 4, SegmentLength: 50, SNR: 20, Seed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := newOracle(ds, 5, 2000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, o := linearOracle(t, synth.SegmentLaplace, 1, 1, 4)
 	w, sigma := ds.Mixing.Weight(0).At(0, 0), o.noiseSD[0]
 	rng := rand.New(rand.NewPCG(1, 1))
 	var diffs []float64
@@ -265,6 +249,23 @@ func TestOracleLaplaceQuadrature(t *testing.T) {
 		diffs = append(diffs, o.logLik([]float64{x}, u, rng)-math.Log(sum))
 	}
 	checkOracle(t, "Laplace", diffs)
+}
+
+// linearOracle simulates K sources of family through a linear mixing into
+// D channels at 20 dB (4 segments of 50 rows) and returns the data with
+// their oracle, at 2000 draws per row.
+func linearOracle(t *testing.T, family synth.Family, K, D int, seed uint64) (*synth.Dataset, *oracle) {
+	t.Helper()
+	ds, err := synth.Generate(&synth.Settings{Sources: K, Channels: D, MixingLayers: 1, Family: family,
+		Segments: 4, SegmentLength: 50, SNR: 20, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := newOracle(ds, 5, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds, o
 }
 
 // checkOracle fails t unless the oracle's errors diffs (one per row, in
