@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 
 	"github.com/montanaflynn/stats"
@@ -145,10 +144,11 @@ type Settings struct {
 	// make Steps gradient steps (at least 10). It overrides ICA.VAE.Epochs.
 	Epochs int
 	// Parallel is the number of fits run at once, each with an equal share
-	// of ICA.Threads. Default GOMAXPROCS: one fit per core, which is faster
-	// than sharing every fit among the cores, since a fit's minibatches are
-	// too small to keep several cores busy (about twice as fast on 2
-	// cores). Results do not depend on it.
+	// of ICA.Threads. Default ICA.Threads (GOMAXPROCS unless set): one fit
+	// per thread, which is faster than sharing every fit among the
+	// threads, since a fit's minibatches are too small to keep several
+	// cores busy (about twice as fast on 2 cores). Results do not depend
+	// on it.
 	Parallel int
 	// Steps is the number of gradient steps of each fit when Epochs is 0
 	// (TopStepsFactor times as many for the MaxSources fits). Default 6000. A budget in steps rather than epochs keeps the time
@@ -486,7 +486,11 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	var pc *ica.Prepared // the principal components, if fitted
 	fits := len(jobs)    // for Progress; the principal fits add to it
-	P := min(rs.Parallel, len(jobs))
+	P := rs.Parallel
+	if P == 0 {
+		P = prep.VAE.Threads // one fit per thread of the budget
+	}
+	P = min(P, len(jobs))
 	threads := max(1, prep.VAE.Threads/P)
 	run := func(ctx context.Context, j job, progress func(Progress)) (outcome, error) {
 		prep := prep
@@ -1022,9 +1026,6 @@ func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
 	}
 	if r.Epochs < 0 {
 		return bad("Epochs %d < 0", r.Epochs)
-	}
-	if r.Parallel == 0 {
-		r.Parallel = runtime.GOMAXPROCS(0)
 	}
 	if r.Parallel < 0 {
 		return bad("Parallel %d < 0", r.Parallel)
