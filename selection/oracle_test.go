@@ -27,7 +27,6 @@ type oracle struct {
 	noiseSD []float64 // per channel, in the data's units
 	widths  []float64
 	samples int
-	elbo    bool // zz: mean of log weights
 }
 
 // newOracle returns the oracle of ds, whose noise-free channels it
@@ -135,13 +134,6 @@ func (o *oracle) logLik(x []float64, segment int, rng *rand.Rand) float64 {
 			}
 		}
 		logW[i] = l
-	}
-	if o.elbo {
-		var m float64
-		for _, v := range logW {
-			m += v / float64(M)
-		}
-		return m
 	}
 	return logSumExp(logW) - math.Log(float64(M))
 }
