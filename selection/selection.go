@@ -551,34 +551,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	runAll := func(jobs []job) ([]outcome, error) {
 		done := make([]outcome, len(jobs))
-		if P <= 1 {
-			for i, j := range jobs {
-				var err error
-				if done[i], err = run(ctx, j, rs.Progress); err != nil {
-					return nil, err
-				}
-			}
-			return done, nil
-		}
-		// The long fits first and the largest models next, so that the
-		// last to finish are the shortest; the results do not depend on
-		// the order.
-		order := make([]int, len(jobs))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int {
-			if jobs[a].long != jobs[b].long {
-				if jobs[a].long {
-					return -1
-				}
-				return 1
-			}
-			return cmp.Compare(jobs[b].K, jobs[a].K)
-		})
+		// In reverse: the long fits first, then the largest models, so
+		// that the last to finish are the shortest; the results do not
+		// depend on the order.
 		err := parallel.Run(ctx, len(jobs), P, rs.Progress, func(ctx context.Context, i int, progress func(Progress)) error {
 			var err error
-			k := order[i]
+			k := len(jobs) - 1 - i
 			done[k], err = run(ctx, jobs[k], progress)
 			return err
 		})

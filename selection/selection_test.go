@@ -128,8 +128,8 @@ func TestEstimateDeterministic(t *testing.T) {
 
 // TestEstimateProgressAndCancel checks the progress reports and that a
 // cancelled context stops Estimate with ctx.Err(), one fit at a time so
-// that the fits report in job order (TestEstimateParallelCancel covers
-// fits run at once).
+// that no other fit reports after the cancel (TestEstimateParallelCancel
+// covers fits run at once).
 func TestEstimateProgressAndCancel(t *testing.T) {
 	f := easy(t)
 	ctx, cancel := context.WithCancel(context.Background())
