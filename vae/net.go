@@ -212,6 +212,13 @@ type engine[T float] struct {
 	ld   Data
 	lidx []int
 
+	// the importance-weighted bound (Settings.ImportanceWeighted): set by
+	// the trainer only, so that a Model's evaluations stay the ELBO
+	iw     bool
+	iwW    []float64 // L·n normalised importance weights of the samples
+	iwRow  []float64 // n: minus the bound of each row
+	iwLoss []float64 // n: minus the bound at the step's KL weight
+
 	// the weighted objective (Settings.Weights, setWeights)
 	useW           bool
 	N              int     // rows of the training data, for log(M·N); 0 means the minibatch's
@@ -274,6 +281,9 @@ func newEngine[T float](s *Settings, lay *layout, dim int, params []T, pl *pool,
 	if lay.prior >= 0 {
 		e.ip = make([]float64, s.Segments*K)
 	}
+	e.iwW = make([]float64, L*capRows)
+	e.iwRow = make([]float64, capRows)
+	e.iwLoss = make([]float64, capRows)
 	if lay.obs >= 0 {
 		e.q = make([]T, L*capRows*dim)
 		e.gobs = make([]float64, dim)
@@ -627,10 +637,23 @@ func (e *engine[T]) priorLogVar(u, k int) float64 {
 	return float64(e.p[e.lay.prior+u*e.s.Latent+k])
 }
 
+// priorPrec is the prior precision of dimension k in segment u, from e.ip.
+func (e *engine[T]) priorPrec(u, k int) float64 {
+	if e.lay.prior < 0 {
+		return e.ip[k]
+	}
+	return e.ip[u*e.s.Latent+k]
+}
+
 // step computes, for the loaded rows, the sums over rows of the
 // reconstruction term -E_q log p(x|z) (averaged over the L samples) and of
 // the KL divergence, from L fresh samples. With grad it also sets e.g to the
 // gradient of the loss (rec + beta·KL)/n.
+//
+// With e.iw it returns instead, as rec, the sum over rows of minus the
+// importance-weighted bound with the L samples, and kl = 0; the loss is
+// the same bound with the prior and posterior terms weighted beta, and
+// e.extra is its difference from rec.
 func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, kl float64) {
 	n := e.n
 	e.jL, e.jbeta, e.jrng, e.jgrad = L, beta, rng, grad
@@ -660,6 +683,13 @@ func (e *engine[T]) step(L int, beta float64, rng *rand.Rand, grad bool) (rec, k
 	if grad {
 		e.pool.run(len(e.gradCut)-1, e.redFn)
 	}
+	if e.iw {
+		for r, v := range e.iwRow[:n] {
+			rec += v
+			e.extra += e.iwLoss[r] - v
+		}
+		return rec, 0
+	}
 	for _, v := range e.recRow[:L*n] {
 		rec += v
 	}
@@ -684,7 +714,7 @@ func (e *engine[T]) rowsPart(w, i int) {
 // rows runs rows lo..hi-1 through the encoder, sampling, decoder and loss
 // and, with jgrad, back, on worker w.
 func (e *engine[T]) rows(w, lo, hi int) {
-	n, dim, L := e.n, e.dim, e.jL
+	n, L := e.n, e.jL
 	enc, dec := &e.nets[0], &e.nets[1]
 	e.forward(w, enc, lo, hi)
 	E := enc.outs[len(enc.outs)-1]
@@ -694,8 +724,30 @@ func (e *engine[T]) rows(w, lo, hi int) {
 	}
 	xr := dec.outs[len(dec.outs)-1]
 	grad := e.jgrad
+	if e.iw {
+		e.iwRec(E, xr, lo, hi)
+	} else {
+		e.rec(xr, lo, hi)
+	}
+	if grad {
+		for s := 0; s < L; s++ {
+			e.backward(w, dec, s*n+lo, s*n+hi, e.dz)
+		}
+	}
+	if e.jmws {
+		e.mwsPrep(E, lo, hi)
+		return
+	}
+	e.rowsEnc(w, lo, hi)
+}
+
+// rec computes the reconstruction terms of rows lo..hi-1 with decoder
+// means xr and, with jgrad, the gradient of the loss with respect to them.
+func (e *engine[T]) rec(xr []T, lo, hi int) {
+	n, dim, L := e.n, e.dim, e.jL
+	grad := e.jgrad
 	scale := e.wRec / float64(n*L)
-	dxr := dec.dA[len(dec.dA)-1]
+	dxr := e.nets[1].dA[len(e.nets[1].dA)-1]
 	for s := 0; s < L; s++ {
 		for r := lo; r < hi; r++ {
 			xrow := e.x[r*e.inE : r*e.inE+dim]
@@ -716,16 +768,122 @@ func (e *engine[T]) rows(w, lo, hi int) {
 			e.recRow[s*n+r] = 0.5 * (acc + float64(dim)*log2Pi)
 		}
 	}
-	if grad {
+}
+
+// iwRec computes, for rows lo..hi-1 with decoder means xr, each sample's
+// log-weight log p(x, z_s|u) - log q(z_s|x) and from them minus the
+// importance-weighted bound (Burda et al. 2016, eq. 8) of each row, at KL
+// weight 1 (iwRow) and at the step's (iwLoss, the log-prior and
+// log-posterior terms weighted jbeta), and the normalised weights of the
+// latter (iwW). With jgrad it sets the gradient of the loss with respect
+// to the decoder means: the ELBO's with each sample weighted by its
+// normalised weight instead of 1/L (Burda et al. 2016, eq. 13).
+func (e *engine[T]) iwRec(E, xr []T, lo, hi int) {
+	n, dim, L, K, eo := e.n, e.dim, e.jL, e.s.Latent, encOut(e.s)
+	beta := e.jbeta
+	dxr := e.nets[1].dA[len(e.nets[1].dA)-1]
+	for r := lo; r < hi; r++ {
+		xrow := e.x[r*e.inE : r*e.inE+dim]
+		u := e.seg[r]
+		mx, mxB := math.Inf(-1), math.Inf(-1)
 		for s := 0; s < L; s++ {
-			e.backward(w, dec, s*n+lo, s*n+hi, e.dz)
+			o := (s*n + r) * dim
+			mrow := xr[o : o+dim]
+			var acc float64
+			for i, xv := range xrow {
+				diff := xv - mrow[i]
+				acc += float64(e.lvx[i] + diff*diff*e.ivx[i])
+			}
+			rec := 0.5 * (acc + float64(dim)*log2Pi)
+			// log q(z|x) - log p(z|u): the log 2π terms cancel, and
+			// (z-mu)/sd is eps, with a full covariance too
+			var kl float64
+			for k := 0; k < K; k++ {
+				zo := (s*n+r)*K + k
+				z, eps := float64(e.z[zo]), float64(e.eps[zo])
+				kl += 0.5 * (e.priorLogVar(u, k) - float64(E[r*eo+K+k]) - eps*eps + z*z*e.priorPrec(u, k))
+			}
+			e.recRow[s*n+r] = rec + kl // the log-weight at KL weight 1, negated
+			e.iwW[s*n+r] = -(rec + beta*kl)
+			mx, mxB = max(mx, -(rec+kl)), max(mxB, e.iwW[s*n+r])
+		}
+		var sum, sumB float64
+		for s := 0; s < L; s++ {
+			sum += math.Exp(-e.recRow[s*n+r] - mx)
+			w := math.Exp(e.iwW[s*n+r] - mxB)
+			e.iwW[s*n+r] = w
+			sumB += w
+		}
+		e.iwRow[r] = -(mx + math.Log(sum/float64(L)))
+		e.iwLoss[r] = -(mxB + math.Log(sumB/float64(L)))
+		for s := 0; s < L; s++ {
+			e.iwW[s*n+r] /= sumB
+		}
+		if !e.jgrad {
+			continue
+		}
+		for s := 0; s < L; s++ {
+			o := (s*n + r) * dim
+			mrow := xr[o : o+dim]
+			scale := e.iwW[s*n+r] / float64(n)
+			for i, xv := range xrow {
+				diff := xv - mrow[i]
+				q := diff * diff * e.ivx[i]
+				dxr[o+i] = T(-float64(diff*e.ivx[i]) * scale)
+				if e.q != nil {
+					e.q[o+i] = q
+				}
+			}
 		}
 	}
-	if e.jmws {
-		e.mwsPrep(E, lo, hi)
+}
+
+// iwEnc sets, for rows lo..hi-1 with encoder outputs E, the gradient of
+// the importance-weighted loss with respect to the encoder outputs (dE)
+// and the prior log-variances' terms (priTerm), given e.dz, the gradient
+// through the decoder, already weighted. bn is the KL weight over n.
+func (e *engine[T]) iwEnc(dE []T, bn float64, lo, hi int) {
+	K, n, L, eo := e.s.Latent, e.n, e.jL, encOut(e.s)
+	if !e.jgrad {
 		return
 	}
-	e.rowsEnc(w, lo, hi)
+	for r := lo; r < hi; r++ {
+		u := e.seg[r]
+		// the log-prior's pull on each sample, weighted, added to dz
+		for s := 0; s < L; s++ {
+			w := bn * e.iwW[s*n+r]
+			for k := 0; k < K; k++ {
+				o := (s*n+r)*K + k
+				e.dz[o] += T(w * float64(e.z[o]) * e.priorPrec(u, k))
+			}
+		}
+		for k := 0; k < K; k++ {
+			var dmu, dlv, dp float64
+			for s := 0; s < L; s++ {
+				o := (s*n+r)*K + k
+				dmu += float64(e.dz[o])
+				dlv += float64(e.dz[o] * e.eps[o])
+				z := float64(e.z[o])
+				dp += e.iwW[s*n+r] * 0.5 * (1 - z*z*e.priorPrec(u, k))
+			}
+			// -log q(z|x) holds -logvar/2 whatever the sample, and the
+			// weights sum to 1
+			dE[r*eo+k] = T(dmu)
+			dE[r*eo+K+k] = T(dlv*0.5*e.sd[r*K+k] - 0.5*bn)
+			if e.s.FullCovariance {
+				for j := 0; j < k; j++ {
+					var dl float64
+					for s := 0; s < L; s++ {
+						dl += float64(e.dz[(s*n+r)*K+k] * e.eps[(s*n+r)*K+j])
+					}
+					dE[r*eo+2*K+k*(k-1)/2+j] = T(dl)
+				}
+			}
+			if e.priTerm != nil {
+				e.priTerm[r*K+k] = T(bn * dp)
+			}
+		}
+	}
 }
 
 // rowsEnc computes the KL terms of rows lo..hi-1 and, with jgrad, the
@@ -739,6 +897,13 @@ func (e *engine[T]) rowsEnc(w, lo, hi int) {
 	bn := e.klWeight(e.jbeta) / float64(n)
 	dE := enc.dA[len(enc.dA)-1]
 	eo := encOut(e.s)
+	if e.iw {
+		e.iwEnc(dE, bn, lo, hi)
+		if grad {
+			e.backward(w, enc, lo, hi, nil)
+		}
+		return
+	}
 	for r := lo; r < hi; r++ {
 		u := e.seg[r]
 		er := E[r*eo : (r+1)*eo]
@@ -820,6 +985,13 @@ func (e *engine[T]) redPart(w, i int) {
 			clear(e.gobs)
 			for o := 0; o < e.nets[1].rows; o++ {
 				qr := e.q[o*e.dim : (o+1)*e.dim]
+				if e.iw {
+					w := e.iwW[o]
+					for i, q := range qr {
+						e.gobs[i] += 0.5 * (1 - float64(q)) * w
+					}
+					continue
+				}
 				for i, q := range qr {
 					e.gobs[i] += 0.5 * (1 - float64(q))
 				}
@@ -827,6 +999,9 @@ func (e *engine[T]) redPart(w, i int) {
 			g := e.g[e.lay.obs : e.lay.obs+e.s.Channels]
 			clear(g)
 			scale := e.wRec / float64(e.n*e.jL)
+			if e.iw {
+				scale = e.wRec / float64(e.n)
+			}
 			for i, v := range e.gobs {
 				g[i%e.s.Channels] += T(v * scale)
 			}

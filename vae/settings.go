@@ -157,6 +157,15 @@ type Settings struct {
 	// Samples is the number L of reparameterised samples per row in the
 	// ELBO. Default 1.
 	Samples int
+	// ImportanceWeighted trains on the importance-weighted bound
+	// log (1/L) Σ_s p(x, z_s|u)/q(z_s|x) with the L = Samples samples
+	// (Burda et al. 2016) instead of the ELBO averaged over them. The bound
+	// is tighter, and does not penalise a decoder whose posterior a
+	// Gaussian q fits poorly as much as the ELBO does. Beta and the warm-up
+	// weight log p(z|u) - log q(z|x) in each sample's log-weight. The
+	// ELBO values of training (Progress, History) are then this bound, and
+	// early stopping follows it. It cannot be combined with Weights.
+	ImportanceWeighted bool
 	// Epochs is the maximum number of passes over the data. Default 100.
 	Epochs int
 	// BatchSize is the minibatch size. Default 256 (or the number of rows if
@@ -264,6 +273,9 @@ func resolve(s *Settings, dim int) (Settings, error) {
 		if w.Rec == 0 {
 			return bad("Weights %+v: Rec must be > 0", w)
 		}
+	}
+	if r.ImportanceWeighted && r.Weights != (Weights{}) {
+		return bad("ImportanceWeighted cannot be combined with Weights")
 	}
 	if r.WarmupEpochs < 0 {
 		return bad("WarmupEpochs %d < 0", r.WarmupEpochs)

@@ -51,6 +51,7 @@ type trainer[T float] struct {
 func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads int) *trainer[T] {
 	pl := newPool(threads)
 	e := newEngine(s, lay, dim, params, pl, s.BatchSize, s.Samples)
+	e.iw = s.ImportanceWeighted
 	t := &trainer[T]{e: e, s: s, lr: s.LearningRate}
 	t.m = make([]T, len(params))
 	t.v = make([]T, len(params))
