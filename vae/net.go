@@ -215,6 +215,7 @@ type engine[T float] struct {
 	// the importance-weighted bound (Settings.ImportanceWeighted): set by
 	// the trainer only, so that a Model's evaluations stay the ELBO
 	iw     bool
+	dreg   bool      // the encoder's gradient doubly reparameterised
 	iwW    []float64 // L·n normalised importance weights of the samples
 	iwRow  []float64 // n: minus the bound of each row
 	iwLoss []float64 // n: minus the bound at the step's KL weight
@@ -852,6 +853,19 @@ func (e *engine[T]) iwEnc(dE []T, bn float64, lo, hi int) {
 		// the log-prior's pull on each sample, weighted, added to dz
 		for s := 0; s < L; s++ {
 			w := bn * e.iwW[s*n+r]
+			if e.dreg {
+				// the doubly reparameterised estimator (Tucker et al.
+				// 2019): through z only, with log q(z|x) held at its
+				// parameters, each sample weighted (1-b)·w + b·w² for
+				// KL weight b (w² at b = 1)
+				a := 1 - e.jbeta + e.jbeta*e.iwW[s*n+r]
+				for k := 0; k < K; k++ {
+					o := (s*n+r)*K + k
+					g := float64(e.z[o])*e.priorPrec(u, k) - float64(e.eps[o])/e.sd[r*K+k]
+					e.dz[o] = T(a * (float64(e.dz[o]) + w*g))
+				}
+				continue
+			}
 			for k := 0; k < K; k++ {
 				o := (s*n+r)*K + k
 				e.dz[o] += T(w * float64(e.z[o]) * e.priorPrec(u, k))
@@ -867,9 +881,14 @@ func (e *engine[T]) iwEnc(dE []T, bn float64, lo, hi int) {
 				dp += e.iwW[s*n+r] * 0.5 * (1 - z*z*e.priorPrec(u, k))
 			}
 			// -log q(z|x) holds -logvar/2 whatever the sample, and the
-			// weights sum to 1
+			// weights sum to 1 (the doubly reparameterised estimator
+			// has it through z)
+			score := 0.5 * bn
+			if e.dreg {
+				score = 0
+			}
 			dE[r*eo+k] = T(dmu)
-			dE[r*eo+K+k] = T(dlv*0.5*e.sd[r*K+k] - 0.5*bn)
+			dE[r*eo+K+k] = T(dlv*0.5*e.sd[r*K+k] - score)
 			if e.s.FullCovariance {
 				for j := 0; j < k; j++ {
 					var dl float64

@@ -166,6 +166,12 @@ type Settings struct {
 	// ELBO values of training (Progress, History) are then this bound, and
 	// early stopping follows it. It cannot be combined with Weights.
 	ImportanceWeighted bool
+	// DoublyReparameterized, with ImportanceWeighted, trains the encoder
+	// on the doubly reparameterised gradient estimator of Tucker et al.
+	// (2019), whose signal-to-noise ratio does not fall as Samples grows
+	// as the standard one's does; the decoder's gradient is unchanged. It
+	// needs a diagonal posterior (not FullCovariance).
+	DoublyReparameterized bool
 	// Epochs is the maximum number of passes over the data. Default 100.
 	Epochs int
 	// BatchSize is the minibatch size. Default 256 (or the number of rows if
@@ -276,6 +282,9 @@ func resolve(s *Settings, dim int) (Settings, error) {
 	}
 	if r.ImportanceWeighted && r.Weights != (Weights{}) {
 		return bad("ImportanceWeighted cannot be combined with Weights")
+	}
+	if r.DoublyReparameterized && (!r.ImportanceWeighted || r.FullCovariance) {
+		return bad("DoublyReparameterized needs ImportanceWeighted and a diagonal posterior")
 	}
 	if r.WarmupEpochs < 0 {
 		return bad("WarmupEpochs %d < 0", r.WarmupEpochs)

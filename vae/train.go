@@ -52,6 +52,7 @@ func newTrainer[T float](s *Settings, lay *layout, dim int, params []T, threads 
 	pl := newPool(threads)
 	e := newEngine(s, lay, dim, params, pl, s.BatchSize, s.Samples)
 	e.iw = s.ImportanceWeighted
+	e.dreg = s.DoublyReparameterized
 	t := &trainer[T]{e: e, s: s, lr: s.LearningRate}
 	t.m = make([]T, len(params))
 	t.v = make([]T, len(params))
