@@ -30,7 +30,11 @@
 // Both need a learned observation variance (a fixed one prices
 // reconstruction error at an arbitrary scale, so that noise is worth
 // encoding or weak sources are not), which ica's Settings cannot ask for:
-// that is why selection trains on ica.Prepare's data itself.
+// that is why selection trains on ica.Prepare's data itself. The fits
+// maximise the importance-weighted bound with Settings.TrainSamples
+// samples rather than the ELBO: under the ELBO, whose diagonal Gaussian
+// posterior fits the true one poorly, the true model of a noisy deep
+// mixing scores below the fits that miss its weakest source.
 //
 // # Baselines
 //
