@@ -17,7 +17,7 @@ func ExampleEstimate() {
 		fmt.Println(err)
 		return
 	}
-	r, err := selection.Estimate(context.Background(), ds.X, &selection.Settings{Steps: 3000, Seed: 3})
+	r, err := selection.Estimate(context.Background(), ds.X, &selection.Settings{Steps: 2000, Seed: 3})
 	if err != nil {
 		fmt.Println(err)
 		return
