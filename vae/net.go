@@ -839,10 +839,11 @@ func (e *engine[T]) iwRec(E, xr []T, lo, hi int) {
 	}
 }
 
-// iwEnc sets, for rows lo..hi-1 with encoder outputs E, the gradient of
-// the importance-weighted loss with respect to the encoder outputs (dE)
-// and the prior log-variances' terms (priTerm), given e.dz, the gradient
-// through the decoder, already weighted. bn is the KL weight over n.
+// iwEnc sets, for rows lo..hi-1, the gradient of the importance-weighted
+// loss with respect to the encoder outputs (dE) and the prior
+// log-variances' terms (priTerm), given e.dz, the gradient through the
+// decoder, already weighted. bn is the KL weight over n. It does nothing
+// without jgrad.
 func (e *engine[T]) iwEnc(dE []T, bn float64, lo, hi int) {
 	K, n, L, eo := e.s.Latent, e.n, e.jL, encOut(e.s)
 	if !e.jgrad {
