@@ -84,10 +84,10 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
 	}
 }
@@ -133,7 +133,10 @@ func benchmarkCount(b *testing.B, name string, sets []synth.Settings, trainSampl
 					}
 					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      gain/SE %v\n", line, r.PerDimKL, gains)
 					if p := r.Principal; p.Consulted {
-						fmt.Fprintf(os.Stderr, "      principal: gain %.3f margin %.3f, KL %.3f\n", p.Gain, p.Margin, p.PerDimKL)
+						fmt.Fprintf(os.Stderr, "      principal: noise share %.2f, gain %.3f margin %.3f, count %d (%d stationary), KL %.3f, spread %.2f\n",
+							p.NoiseShare, p.Gain, p.Margin, p.KLCount, p.Stationary, p.PerDimKL, p.PerDimSpread)
+					} else if p != nil {
+						fmt.Fprintf(os.Stderr, "      principal: noise share %.2f, not made: %s\n", p.NoiseShare, p.Skipped)
 					}
 				}
 			}
@@ -153,22 +156,39 @@ func benchmarkCount(b *testing.B, name string, sets []synth.Settings, trainSampl
 
 // BenchmarkEstimate times Estimate with the defaults on 10,000 rows of 10
 // channels (5 sources, 2 mixing layers, 20 dB noise): the figure behind
-// "vica count on 10,000 x 10 takes under 60 s". In the same run: the fits
-// trained on the importance-weighted bound with 5 samples (TrainSamples
-// 5), and one fit at a time.
+// "vica count on 10,000 x 10 takes under 60 s". The principal fits are
+// not made there (5 sources leave 5 channels unexplained); square=10 has
+// 10 sources in the 10 channels, where they are (the metric principal is 1
+// when they were made). In the same run: the fits trained on the
+// importance-weighted bound with 5 samples (TrainSamples 5), one fit at a
+// time, and the principal fits trained on the ELBO (PrincipalSamples 1).
 func BenchmarkEstimate(b *testing.B) {
-	ds, err := synth.Generate(&synth.Settings{Sources: 5, Channels: 10, Segments: 40, SegmentLength: 250, MixingLayers: 2, SNR: 20, Seed: 7})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, c := range []struct{ train, parallel int }{{DefaultTrainSamples, 0}, {5, 0}, {DefaultTrainSamples, 1}} {
-		b.Run(fmt.Sprintf("rows=10000/cols=10/train-samples=%d/parallel=%d", c.train, c.parallel), func(b *testing.B) {
+	for _, c := range []struct {
+		sources, train, principal, parallel int
+	}{
+		{5, DefaultTrainSamples, 0, 0}, {5, 5, 0, 0}, {5, DefaultTrainSamples, 0, 1},
+		{10, DefaultTrainSamples, 0, 0}, {10, DefaultTrainSamples, 1, 0},
+	} {
+		ds, err := synth.Generate(&synth.Settings{Sources: c.sources, Channels: 10, Segments: 40, SegmentLength: 250, MixingLayers: 2, SNR: 20, Seed: 7})
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := fmt.Sprintf("rows=10000/cols=10/train-samples=%d/parallel=%d", c.train, c.parallel)
+		if c.sources == 10 {
+			ps := c.principal
+			if ps == 0 {
+				ps = DefaultPrincipalSamples
+			}
+			name = fmt.Sprintf("rows=10000/cols=10/square=10/principal-samples=%d", ps)
+		}
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				r, err := Estimate(context.Background(), ds.X, &Settings{Seed: 1, TrainSamples: c.train, Parallel: c.parallel})
+				r, err := Estimate(context.Background(), ds.X, &Settings{Seed: 1, TrainSamples: c.train, PrincipalSamples: c.principal, Parallel: c.parallel})
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(float64(r.K), "sources")
+				b.ReportMetric(float64(b2i(r.Principal != nil && r.Principal.Consulted)), "principal")
 			}
 		})
 	}

@@ -19,13 +19,16 @@
 //     over validation blocks and the spread over restarts.
 //
 // When the rule's count leaves at most PrincipalSlack usable channels
-// unexplained, the largest model is also fitted to the channels'
-// principal components scaled to unit variance; when its held-out bound,
-// converted back by the whitening's log-determinant, is better by
-// PrincipalZ standard errors, its count of active dimensions replaces the
-// rule's (a weak source along a minor principal direction is otherwise
-// taken for noise when the channels are as many as the sources).
-// Settings.NoPrincipal turns this off.
+// unexplained and the channel fits put at least PrincipalNoiseShare of
+// the variance along the weakest principal direction into their noise,
+// the largest model is also fitted to the channels' principal components
+// scaled to unit variance, trained on the importance-weighted bound with
+// Settings.PrincipalSamples samples; when its held-out bound, converted
+// back by the whitening's log-determinant, is better by PrincipalZ
+// standard errors, its count of active dimensions whose variance changes
+// across segments replaces the rule's (a weak source along a minor
+// principal direction is otherwise taken for noise when the channels are
+// as many as the sources). Settings.NoPrincipal turns this off.
 //
 // Both need a learned observation variance (a fixed one prices
 // reconstruction error at an arbitrary scale, so that noise is worth

@@ -17,6 +17,7 @@ import (
 	"github.com/vica-dev/vica/timeseries"
 	"github.com/vica-dev/vica/vae"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Errors returned by Estimate.
@@ -137,6 +138,26 @@ const (
 	// is one channel more than sources, carries a fraction (0.11 of 0.85
 	// and 0.51 of 1.93 nats in the two such cases of BenchmarkCount).
 	PrincipalKLShare = 0.5
+	// DefaultPrincipalSamples is the default number of importance
+	// samples per window of the principal fits' training objective (see
+	// Settings.PrincipalSamples).
+	DefaultPrincipalSamples = 20
+	// PrincipalNoiseShare: the principal fits are made only when the
+	// best long fit to the channels puts at least this share of the
+	// variance along the channels' weakest principal direction into its
+	// learned observation noise. A weak source the channel fits miss is
+	// one they take for noise, so where they explain that direction as
+	// signal (the curvature of a noise-free mixing) no source hides in it.
+	PrincipalNoiseShare = 0.15
+	// StationarySpread: a dimension of the principal fits counts as a
+	// source only if the standard deviation across segments of its prior
+	// log-variance, less the scatter sampling gives a dimension whose
+	// variance does not change, is at least this much (see
+	// segmentSpread). Observation noise is stationary, and a stationary
+	// Gaussian direction is as well explained by a latent dimension as by
+	// the noise, while the segment prior identifies sources by the change
+	// of their variances.
+	StationarySpread = 0.15
 )
 
 // Settings configure [Estimate]. The zero value works; each field documents
@@ -175,6 +196,12 @@ type Settings struct {
 	// gradient (Tucker et al. 2019), which overrides ICA.VAE.Samples; 1
 	// trains on the ELBO, as ica does. Default DefaultTrainSamples (1).
 	TrainSamples int
+	// PrincipalSamples is the number of importance samples per window of
+	// the principal fits' training objective, the importance-weighted
+	// bound with doubly reparameterised encoder gradients as for
+	// TrainSamples; 1 trains them on the ELBO. Default
+	// DefaultPrincipalSamples (20).
+	PrincipalSamples int
 	// KLThreshold is the mean KL, in nats per time step, above which a
 	// latent dimension of the MaxSources model counts as active. Default
 	// 0.05 nats.
@@ -342,8 +369,20 @@ type Principal struct {
 	KLCount int `json:"kl_count"`
 	// PerDimKL holds their per-dimension KL, largest first.
 	PerDimKL []float64 `json:"per_dim_kl"`
-	// Chosen is true when Gain exceeded Margin, so that the final count is
-	// KLCount rather than the rule's.
+	// NoiseShare is the share of the variance along the channels' weakest
+	// principal direction that the best long fit to the channels puts into
+	// its observation noise; the fits are made only if it is at least
+	// PrincipalNoiseShare. NaN (null) when not computed.
+	NoiseShare float64 `json:"noise_share"`
+	// PerDimSpread holds, in the order of PerDimKL, how much each
+	// dimension's prior log-variance changes across segments beyond
+	// sampling (see StationarySpread); empty without a segment prior.
+	PerDimSpread []float64 `json:"per_dim_spread,omitempty"`
+	// Stationary is the number of dimensions that passed the KL tests but
+	// were not counted because their variance does not change.
+	Stationary int `json:"stationary"`
+	// Chosen is true when the final count is KLCount rather than the
+	// rule's.
 	Chosen bool `json:"chosen"`
 	// RuleCount is the rule's count on the scaled channels.
 	RuleCount int `json:"rule_count"`
@@ -358,7 +397,8 @@ func (p Principal) MarshalJSON() ([]byte, error) {
 		ChannelsBound *float64 `json:"channels_bound"`
 		Gain          *float64 `json:"gain"`
 		Margin        *float64 `json:"margin"`
-	}{plain(p), finite(p.Bound), finite(p.ChannelsBound), finite(p.Gain), finite(p.Margin)})
+		NoiseShare    *float64 `json:"noise_share"`
+	}{plain(p), finite(p.Bound), finite(p.ChannelsBound), finite(p.Gain), finite(p.Margin), finite(p.NoiseShare)})
 }
 
 // sweepStream is the second word of the PCG that draws the seed of every
@@ -426,27 +466,37 @@ const sweepStream = 0x73656c65 // "sele"
 // often does when the channels are as many as the sources, is taken for
 // observation noise and its dimension collapses. So when the rule's count
 // leaves at most PrincipalSlack usable channels unexplained (unless
-// Settings.NoPrincipal), the long Kmax fits are made a second time on the
-// channels' principal components, each scaled to unit variance, where
-// every direction is as large as the others. Their held-out bound on each
+// Settings.NoPrincipal), and the best long fit puts at least
+// PrincipalNoiseShare of the variance along the channels' weakest
+// principal direction into its learned noise (so that a source could hide
+// there), the long Kmax fits are made a second time on the channels'
+// principal components, each scaled to unit variance, where every
+// direction is as large as the others. These are trained on the
+// importance-weighted bound with PrincipalSamples samples: under the ELBO
+// with a diagonal posterior they encoded a whitened noise direction as
+// strongly as a source, and with 20 samples that dimension collapses. Their held-out bound on each
 // validation block, plus the log-determinant of the whitening (which
 // converts it to a bound for the scaled channels, so that the two compare
 // exactly), is set against the best long fit's to the channels. When the
 // mean gain exceeds PrincipalZ standard errors (of the per-block
 // differences, with the restart variance above added), the principal
 // components describe the data better, and the count is the number of
-// active dimensions of their best fit; otherwise it is the rule's.
-// Result.Principal reports both bounds, the gain, the margin and the
-// decision. With channels to spare the fits are not made: there the
-// channel fits see the weak sources, and whitening only scales up the
-// directions of noise and of the mixing's curvature, which noise-free
-// deep mixings then spend extra dimensions on. On the simulation suites
-// of BenchmarkCount this raises the exact count from 73% to 85% (the
-// suite the rules were chosen on), from 67% to 81% (the suite the check
-// was designed on) and from 67% to 79% and 69% to 79% (two suites of
-// fresh seeds); with one channel more than sources, from 69% to 81% and
-// from 62.5% to 75% (two suites of 16, the first the one
-// PrincipalKLShare was chosen on).
+// active dimensions of their best fit whose prior variance changes across
+// segments (StationarySpread: a stationary Gaussian direction, such as the
+// whitened noise of a linear mixing, is described as well by a latent
+// dimension as by the noise); otherwise it is the rule's. Since the
+// principal fits train on a tighter bound than the channel fits, the gain
+// is not a like-for-like comparison of the two representations: it says
+// whether the principal fits describe the held-out data better, whatever
+// the reason, which is why the fits are made only where the channel
+// fits' noise could hide a source (in noise-free deep mixings the
+// principal fits gain by encoding the mixing's curvature). Result.Principal
+// reports both bounds, the gain, the margin, the noise share, each
+// dimension's spread and the decision. With channels to spare the fits are
+// not made: there the channel fits see the weak sources, and whitening
+// only scales up the directions of noise and of the mixing's curvature,
+// which noise-free deep mixings then spend extra dimensions on. The
+// README gives the accuracy on the simulation suites of BenchmarkCount.
 //
 // f must have no missing values. Cancelling ctx stops the fits and returns
 // ctx.Err().
@@ -525,8 +575,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		vs.FixedObsVariance = 0 // learned
 		vs.FullCovariance = false
 		vs.Weights = vae.Weights{} // a bound, whose values compare across K
-		if rs.TrainSamples > 1 {
-			vs.Samples = rs.TrainSamples
+		L := rs.TrainSamples
+		if j.principal {
+			L = rs.PrincipalSamples
+		}
+		if L > 1 {
+			vs.Samples = L
 			vs.ImportanceWeighted, vs.DoublyReparameterized = true, true
 		}
 		vs.Epochs = rs.Epochs
@@ -678,7 +732,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	if rs.NoPrincipal {
 		return res, nil
 	}
-	p := &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), RuleCount: res.K}
+	p := &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), NoiseShare: math.NaN(), RuleCount: res.K}
 	res.Principal = p
 	switch D := len(prep.Channels); {
 	case top < 0:
@@ -688,13 +742,22 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		p.Skipped = fmt.Sprintf("the count leaves %d of %d usable channels unexplained, more than %d", D-res.K, D, PrincipalSlack)
 		return res, nil
 	}
-	if pc, err = ica.Prepare(f, &base); err != nil {
-		return nil, err
-	}
-	logDet, err := principalComponents(pc)
+	sp, err := channelSpectrum(prep)
 	if err != nil {
 		p.Skipped = "the channels' covariance is nearly singular"
 		return res, nil
+	}
+	p.NoiseShare = sp.noiseShare(long[top].net.ObsLogVar())
+	if !(p.NoiseShare >= PrincipalNoiseShare) {
+		p.Skipped = fmt.Sprintf("the channel fits explain the weakest principal direction as signal (%.0f%% of its variance in their noise, under %.0f%%)", 100*p.NoiseShare, 100*PrincipalNoiseShare)
+		return res, nil
+	}
+	if pc, err = ica.Prepare(f, &base); err != nil {
+		return nil, err
+	}
+	logDet, err := sp.whiten(pc)
+	if err != nil {
+		return nil, err
 	}
 	p.Consulted = true
 	for i := range pjobs {
@@ -712,9 +775,20 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	steps := float64(pc.All.X.Dim() / len(pc.Channels)) // time steps per window
 	p.ChannelsBound = long[top].bound
 	p.Bound = principal[pb].bound + steps*logDet
-	p.KLCount = principalCount(principal[pb].kl, rs.KLThreshold)
-	p.PerDimKL = slices.Sorted(slices.Values(principal[pb].kl))
-	slices.Reverse(p.PerDimKL)
+	spread := segmentSpread(principal[pb].net, pc.Train.Segment)
+	p.KLCount = principalCount(principal[pb].kl, spread, rs.KLThreshold)
+	p.Stationary = principalCount(principal[pb].kl, nil, rs.KLThreshold) - p.KLCount
+	order := make([]int, len(principal[pb].kl))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(principal[pb].kl[b], principal[pb].kl[a]) })
+	for _, k := range order {
+		p.PerDimKL = append(p.PerDimKL, principal[pb].kl[k])
+		if spread != nil {
+			p.PerDimSpread = append(p.PerDimSpread, spread[k])
+		}
+	}
 	// the per-block differences: the blocks are the same rows in both
 	// preparations
 	d := make([]float64, len(prep.Blocks))
@@ -724,12 +798,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	e := stdErr(d)
 	p.Gain = mean(d)
 	p.Margin = PrincipalZ * math.Sqrt(e*e+opt)
-	if p.Gain > p.Margin {
+	if p.Gain > p.Margin && p.KLCount > 0 {
 		p.Chosen = true
 		res.K = p.KLCount
 		var pass int
 		for _, o := range principal {
-			if o.net != nil && principalCount(o.kl, rs.KLThreshold) == res.K {
+			if o.net != nil && principalCount(o.kl, segmentSpread(o.net, pc.Train.Segment), rs.KLThreshold) == res.K {
 				pass++
 			}
 		}
@@ -758,33 +832,39 @@ func bestFit(fits []outcome) int {
 	return best
 }
 
-// principalComponents replaces, in place, the channels under the windows
-// of p by their principal components scaled to unit variance (PCA
-// whitening over all rows, y = Λ^(-1/2)·Vᵀ·(x - mean)), and returns log
-// |det| of that map, -½ Σ log λ_i, which converts a log density of the
-// components into one of the channels. It fails when the covariance is
-// nearly singular (a smallest eigenvalue under 1e-9 of the largest), where
-// whitening would amplify rounding.
-func principalComponents(p *ica.Prepared) (float64, error) {
+// spectrum is the principal-component analysis of the scaled channels
+// of a preparation: their mean, and the eigenvalues (ascending) and
+// eigenvectors (columns) of their covariance over all rows.
+type spectrum struct {
+	mean []float64
+	vals []float64
+	vecs mat.Dense
+}
+
+// channelSpectrum returns the spectrum of the channels under the windows
+// of p. It fails when the covariance is nearly singular (a smallest
+// eigenvalue under 1e-9 of the largest), where whitening would amplify
+// rounding.
+func channelSpectrum(p *ica.Prepared) (*spectrum, error) {
 	ws, ok := p.All.X.(*timeseries.Windows)
 	if !ok {
-		return 0, fmt.Errorf("selection: windows expected")
+		return nil, fmt.Errorf("selection: windows expected")
 	}
 	f := ws.Frame()
 	n, D := f.Rows(), f.Channels()
-	data := f.Data()
-	mean := make([]float64, D)
+	data := slices.Clone(f.Data())
+	sp := &spectrum{mean: make([]float64, D)}
 	for t := range n {
 		for c, v := range data[t*D : (t+1)*D] {
-			mean[c] += v
+			sp.mean[c] += v
 		}
 	}
-	for c := range mean {
-		mean[c] /= float64(n)
+	for c := range sp.mean {
+		sp.mean[c] /= float64(n)
 	}
 	for t := range n {
 		for c := range D {
-			data[t*D+c] -= mean[c]
+			data[t*D+c] -= sp.mean[c]
 		}
 	}
 	x := mat.NewDense(n, D, data)
@@ -792,21 +872,49 @@ func principalComponents(p *ica.Prepared) (float64, error) {
 	cov.SymOuterK(1/float64(n), x.T())
 	var eig mat.EigenSym
 	if !eig.Factorize(&cov, true) {
-		return 0, fmt.Errorf("selection: eigendecomposition failed")
+		return nil, fmt.Errorf("selection: eigendecomposition failed")
 	}
-	vals := eig.Values(nil)
-	if !(vals[0] > 1e-9*vals[D-1]) {
-		return 0, fmt.Errorf("selection: near-singular covariance")
+	sp.vals = eig.Values(nil)
+	if !(sp.vals[0] > 1e-9*sp.vals[D-1]) {
+		return nil, fmt.Errorf("selection: near-singular covariance")
 	}
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	eig.VectorsTo(&sp.vecs)
+	return sp, nil
+}
+
+// noiseShare returns the share of the variance along the weakest principal
+// direction v that observation noise of log-variance logVar[c] in channel
+// c accounts for: Σ_c v_c² σ_c² / λ_min. logVar may be longer than the
+// channels (a model's, per input of its windows, the channels first).
+func (sp *spectrum) noiseShare(logVar []float64) float64 {
+	var s float64
+	for c := range sp.mean {
+		v := sp.vecs.At(c, 0)
+		s += v * v * math.Exp(logVar[c])
+	}
+	return s / sp.vals[0]
+}
+
+// whiten replaces, in place, the channels under the windows of p (which
+// must be the channels the spectrum was computed from) by their principal
+// components scaled to unit variance (PCA whitening, y = Λ^(-1/2)·Vᵀ·(x -
+// mean)), and returns log |det| of that map, -½ Σ log λ_i, which converts
+// a log density of the components into one of the channels.
+func (sp *spectrum) whiten(p *ica.Prepared) (float64, error) {
+	ws, ok := p.All.X.(*timeseries.Windows)
+	if !ok {
+		return 0, fmt.Errorf("selection: windows expected")
+	}
+	f := ws.Frame()
+	n, D := f.Rows(), f.Channels()
+	data := f.Data()
 	var logDet float64
 	w := mat.NewDense(D, D, nil) // rows: components, largest first
 	for i := range D {
 		k := D - 1 - i
-		logDet -= 0.5 * math.Log(vals[k])
+		logDet -= 0.5 * math.Log(sp.vals[k])
 		for c := range D {
-			w.Set(i, c, vecs.At(c, k)/math.Sqrt(vals[k]))
+			w.Set(i, c, sp.vecs.At(c, k)/math.Sqrt(sp.vals[k]))
 		}
 	}
 	row := make([]float64, D)
@@ -815,13 +923,65 @@ func principalComponents(p *ica.Prepared) (float64, error) {
 		for i := range D {
 			var s float64
 			for c, v := range r {
-				s += w.At(i, c) * v
+				s += w.At(i, c) * (v - sp.mean[c])
 			}
 			row[i] = s
 		}
 		copy(r, row)
 	}
 	return logDet, nil
+}
+
+// segmentSpread returns, for each latent dimension of net, how much its
+// prior log-variance changes across the segments (see spread); seg holds
+// the segment label of each training window. It is nil when net has no
+// segment prior.
+func segmentSpread(net *vae.Model, seg []int) []float64 {
+	s := net.Settings()
+	if s.Prior != vae.SegmentPrior || s.Segments < 2 {
+		return nil
+	}
+	rows := make([]int, s.Segments)
+	for _, m := range seg {
+		rows[m]++
+	}
+	logVar := make([][]float64, s.Segments)
+	for m := range logVar {
+		logVar[m] = net.PriorLogVar(m)
+	}
+	return spread(logVar, rows)
+}
+
+// spread returns, for each column k of logVar (one row per segment, of
+// log-variances), their standard deviation over the segments with the
+// scatter removed that sampling gives a dimension whose variance does not
+// change: the log of a variance estimated from n rows of a Gaussian has
+// variance about 2/n, so sqrt(max(0, var_m - mean_m 2/rows[m])), over the
+// segments with more than one row. It is nil with fewer than two such
+// segments.
+func spread(logVar [][]float64, rows []int) []float64 {
+	var used []int
+	var null float64
+	for m, n := range rows {
+		if n > 1 {
+			used = append(used, m)
+			null += 2 / float64(n)
+		}
+	}
+	if len(used) < 2 {
+		return nil
+	}
+	null /= float64(len(used))
+	out := make([]float64, len(logVar[used[0]]))
+	col := make([]float64, len(used))
+	for k := range out {
+		for i, m := range used {
+			col[i] = logVar[m][k]
+		}
+		_, v := stat.PopMeanVariance(col, nil)
+		out[k] = math.Sqrt(max(0, v-null))
+	}
+	return out
 }
 
 // activity returns the mean KL of each latent dimension, largest first, and
@@ -882,8 +1042,10 @@ func activeCount(kl []float64, threshold float64) int {
 
 // principalCount is the number of active dimensions of a fit to the
 // whitened principal components: those whose KL exceeds threshold and is
-// at least PrincipalKLShare of the median KL of those.
-func principalCount(kl []float64, threshold float64) int {
+// at least PrincipalKLShare of the median KL of those, and, when spread is
+// not nil, whose prior variance changes across segments by at least
+// StationarySpread (see segmentSpread).
+func principalCount(kl, spread []float64, threshold float64) int {
 	var active []float64
 	for _, v := range kl {
 		if v > threshold {
@@ -895,8 +1057,8 @@ func principalCount(kl []float64, threshold float64) int {
 		return 0
 	}
 	var c int
-	for _, v := range active {
-		if v >= PrincipalKLShare*median {
+	for k, v := range kl {
+		if v > threshold && v >= PrincipalKLShare*median && (spread == nil || spread[k] >= StationarySpread) {
 			c++
 		}
 	}
@@ -1033,6 +1195,12 @@ func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
 	}
 	if r.TrainSamples < 0 {
 		return bad("TrainSamples %d < 0", r.TrainSamples)
+	}
+	if r.PrincipalSamples == 0 {
+		r.PrincipalSamples = DefaultPrincipalSamples
+	}
+	if r.PrincipalSamples < 0 {
+		return bad("PrincipalSamples %d < 0", r.PrincipalSamples)
 	}
 	if r.Epochs < 0 {
 		return bad("Epochs %d < 0", r.Epochs)

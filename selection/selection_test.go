@@ -335,7 +335,11 @@ func TestPrincipalComponents(t *testing.T) {
 	}
 	want, _ := mat.LogDet(cov())
 	want *= -0.5
-	got, err := principalComponents(p)
+	sp, err := channelSpectrum(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sp.whiten(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,12 +366,23 @@ func b2f(b bool) float64 {
 // TestEstimatePrincipal checks the wiring of the principal fits: with
 // NoPrincipal none are reported; without it the rule's count is the one
 // Estimate gives without it, the fits are made exactly when that count
-// leaves at most PrincipalSlack usable channels unexplained, and the
-// final count is theirs exactly when their gain beats the margin. easy
-// has 2 sources in 4 channels, square 2 in 2.
+// leaves at most PrincipalSlack usable channels unexplained and the channel
+// fits put at least PrincipalNoiseShare of the weakest principal
+// direction into their noise, and the final count is theirs exactly when
+// their gain beats the margin. easy has 2 sources in 4 noisy channels,
+// where the principal fits count 4 but do not fit better; square 2 in 2,
+// both strong, so that the channel fits hide nothing in their noise; noise
+// 1 source in 2 noisy channels, linear, so that the weakest principal
+// direction is noise, which one dimension of the principal fits encodes:
+// its variance does not change across segments, so it must not count.
 func TestEstimatePrincipal(t *testing.T) {
-	ds, err := synth.Generate(&synth.Settings{Sources: 2, Channels: 2, Segments: 20, SegmentLength: 150,
+	square, err := synth.Generate(&synth.Settings{Sources: 2, Channels: 2, Segments: 20, SegmentLength: 150,
 		MixingLayers: 2, Family: synth.SegmentLaplace, SNR: 20, Seed: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noise, err := synth.Generate(&synth.Settings{Sources: 1, Channels: 2, Segments: 20, SegmentLength: 150,
+		MixingLayers: 1, Family: synth.SegmentGaussian, SNR: 20, Seed: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,9 +390,12 @@ func TestEstimatePrincipal(t *testing.T) {
 		name    string
 		f       *timeseries.Frame
 		consult bool
+		want    int // the true count
+		still   int // dimensions of the principal fits not counted as stationary
 	}{
-		{"easy", easy(t), 2 >= 4-PrincipalSlack},
-		{"square", ds.X, true},
+		{"easy", easy(t), true, 2, 0},
+		{"square", square.X, false, 2, 0},
+		{"noise", noise.X, true, 1, 1},
 	} {
 		plain, err := Estimate(context.Background(), tt.f, &Settings{Steps: 2000, Seed: 3, NoPrincipal: true})
 		if err != nil {
@@ -398,8 +416,12 @@ func TestEstimatePrincipal(t *testing.T) {
 		if p.RuleCount != plain.K {
 			t.Errorf("%s: rule count %d, %d with NoPrincipal", tt.name, p.RuleCount, plain.K)
 		}
-		if p.Consulted != (p.RuleCount >= r.MaxSources-PrincipalSlack) || p.Consulted != tt.consult {
-			t.Errorf("%s: consulted %v with rule count %d of %d channels", tt.name, p.Consulted, p.RuleCount, r.MaxSources)
+		near := p.RuleCount >= r.MaxSources-PrincipalSlack
+		if near != math.IsNaN(p.NoiseShare) == false || p.Consulted != (near && p.NoiseShare >= PrincipalNoiseShare) || p.Consulted != tt.consult {
+			t.Errorf("%s: consulted %v with rule count %d of %d channels and noise share %g", tt.name, p.Consulted, p.RuleCount, r.MaxSources, p.NoiseShare)
+		}
+		if r.K != tt.want || p.Stationary != tt.still {
+			t.Errorf("%s: count %d with %d stationary dimensions, want %d and %d", tt.name, r.K, p.Stationary, tt.want, tt.still)
 		}
 		if !p.Consulted {
 			if !math.IsNaN(p.Bound) || p.Chosen || r.K != plain.K || p.Skipped == "" {
@@ -407,34 +429,43 @@ func TestEstimatePrincipal(t *testing.T) {
 			}
 			continue
 		}
-		if math.IsNaN(p.Bound) || math.IsNaN(p.ChannelsBound) || !(p.Margin >= 0) || len(p.PerDimKL) != r.MaxSources {
+		if math.IsNaN(p.Bound) || math.IsNaN(p.ChannelsBound) || !(p.Margin >= 0) || len(p.PerDimKL) != r.MaxSources || len(p.PerDimSpread) != r.MaxSources {
 			t.Fatalf("%s: principal fits not reported: %+v", tt.name, p)
+		}
+		if c := principalCount(p.PerDimKL, p.PerDimSpread, DefaultKLThreshold); c != p.KLCount || principalCount(p.PerDimKL, nil, DefaultKLThreshold)-c != p.Stationary {
+			t.Errorf("%s: count %d and %d stationary reported for %+v", tt.name, p.KLCount, p.Stationary, p)
 		}
 		want := p.RuleCount
 		if p.Chosen {
 			want = p.KLCount
 		}
-		if r.K != want || p.Chosen != (p.Gain > p.Margin) {
+		if r.K != want || p.Chosen != (p.Gain > p.Margin && p.KLCount > 0) {
 			t.Errorf("%s: count %d, principal %+v", tt.name, r.K, p)
 		}
 	}
 }
 
 // TestPrincipalCount: dimensions count when their KL exceeds the threshold
-// and PrincipalKLShare of the median of those.
+// and PrincipalKLShare of the median of those, and, given spreads, when
+// their variance changes across segments by StationarySpread.
 func TestPrincipalCount(t *testing.T) {
 	for _, tt := range []struct {
-		kl   []float64
-		want int
+		kl, spread []float64
+		want       int
 	}{
-		{[]float64{0.90, 0.87, 0.85, 0.83, 0.79, 0.113}, 5}, // a whitened noise direction
-		{[]float64{2.94, 2.04, 1.82, 0.513}, 3},             // a curvature direction
-		{[]float64{1.02, 0.95, 0.94, 0.92, 0.88}, 5},        // five sources
-		{[]float64{1.2, 0.01, 0.002}, 1},                    // collapsed dimensions
-		{[]float64{0.01, 0.002}, 0},
+		{[]float64{0.90, 0.87, 0.85, 0.83, 0.79, 0.113}, nil, 5}, // a whitened noise direction
+		{[]float64{2.94, 2.04, 1.82, 0.513}, nil, 3},             // a curvature direction
+		{[]float64{1.02, 0.95, 0.94, 0.92, 0.88}, nil, 5},        // five sources
+		{[]float64{1.2, 0.01, 0.002}, nil, 1},                    // collapsed dimensions
+		{[]float64{0.01, 0.002}, nil, 0},
+		// a stationary direction, encoded as strongly as the sources
+		{[]float64{1.19, 1.19, 1.15, 1.08}, []float64{0.55, 0.69, 0.86, 0.08}, 3},
+		{[]float64{1.19, 1.19, 1.15, 1.08}, []float64{0.55, 0.69, 0.86, StationarySpread}, 4},
+		// the spread of a dimension that does not count on KL does not matter
+		{[]float64{1.2, 0.01}, []float64{0.5, 0.9}, 1},
 	} {
-		if got := principalCount(tt.kl, DefaultKLThreshold); got != tt.want {
-			t.Errorf("principalCount(%v) = %d, want %d", tt.kl, got, tt.want)
+		if got := principalCount(tt.kl, tt.spread, DefaultKLThreshold); got != tt.want {
+			t.Errorf("principalCount(%v, %v) = %d, want %d", tt.kl, tt.spread, got, tt.want)
 		}
 	}
 }
@@ -467,4 +498,48 @@ func TestEstimateTrainSamples(t *testing.T) {
 		}
 	}
 	t.Logf("bounds with 5 samples %v %v, with the ELBO %v %v", a.Sweep[0].Bound, a.Sweep[1].Bound, elbo.Sweep[0].Bound, elbo.Sweep[1].Bound)
+}
+
+// TestSpread: a dimension whose log-variance is the same in every segment
+// has spread 0; one whose log-variances scatter exactly as much as
+// sampling alone gives (standard deviation sqrt(2/n) with n rows per
+// segment) also 0; one that changes by ±0.5 has sqrt(0.5² - 2/n).
+// Segments with fewer than two rows are left out.
+func TestSpread(t *testing.T) {
+	const n = 100
+	s := math.Sqrt(2.0 / n)
+	logVar := [][]float64{{0, s, 0.5}, {0, -s, -0.5}, {0, s, 0.5}, {0, -s, -0.5}, {0, 9, 9}}
+	got := spread(logVar, []int{n, n, n, n, 1})
+	want := []float64{0, 0, math.Sqrt(0.25 - 2.0/n)}
+	if len(got) != len(want) {
+		t.Fatalf("spread %v, want %v", got, want)
+	}
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-12 {
+			t.Errorf("spread of dimension %d = %g, want %g", k, got[k], want[k])
+		}
+	}
+	if got := spread(logVar, []int{n, 1, 0, 0, 0}); got != nil {
+		t.Errorf("spread over one segment = %v, want nil", got)
+	}
+}
+
+// TestNoiseShare: the share of the weakest principal direction's variance
+// that a per-channel noise accounts for, along an axis and along a
+// diagonal.
+func TestNoiseShare(t *testing.T) {
+	logVar := []float64{math.Log(0.25), math.Log(0.5), 7} // the last is not a channel
+	for _, tt := range []struct {
+		v    []float64 // weakest direction
+		want float64
+	}{
+		{[]float64{1, 0}, 0.25 / 2},
+		{[]float64{math.Sqrt(0.5), -math.Sqrt(0.5)}, (0.5*0.25 + 0.5*0.5) / 2},
+	} {
+		sp := &spectrum{mean: make([]float64, 2), vals: []float64{2, 8}}
+		sp.vecs = *mat.NewDense(2, 2, []float64{tt.v[0], -tt.v[1], tt.v[1], tt.v[0]})
+		if got := sp.noiseShare(logVar); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("noise share along %v = %g, want %g", tt.v, got, tt.want)
+		}
+	}
 }

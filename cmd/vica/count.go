@@ -22,6 +22,7 @@ type countFlags struct {
 	rule       string
 	samples    int
 	train      int
+	prSamples  int
 	principal  bool
 }
 
@@ -32,6 +33,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
 	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective: 1 is the ELBO; above 1 the importance-weighted bound, closer to the true model but 2.6 times slower at 5 and not yet more accurate (see README)")
+	fs.IntVar(&c.prSamples, "principal-samples", selection.DefaultPrincipalSamples, "importance samples per window of the principal-components fits' training objective (1 is the ELBO)")
 	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count leaves at most %d channels unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack))
 }
 
@@ -40,18 +42,19 @@ func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Setti
 	if err != nil {
 		return nil, usagef("--rule %q: want min, vote, kl or elbo", c.rule)
 	}
-	if c.maxSources < 0 || c.restarts < 1 || c.samples < 1 || c.train < 1 {
-		return nil, usagef("--max-sources must be positive, --restarts, --samples and --train-samples at least 1")
+	if c.maxSources < 0 || c.restarts < 1 || c.samples < 1 || c.train < 1 || c.prSamples < 1 {
+		return nil, usagef("--max-sources must be positive, --restarts, --samples, --train-samples and --principal-samples at least 1")
 	}
 	return &selection.Settings{
-		MaxSources:   c.maxSources,
-		Restarts:     c.restarts,
-		Samples:      c.samples,
-		TrainSamples: c.train,
-		Rule:         rule,
-		NoPrincipal:  !c.principal,
-		Seed:         seed,
-		ICA:          base,
+		MaxSources:       c.maxSources,
+		Restarts:         c.restarts,
+		Samples:          c.samples,
+		TrainSamples:     c.train,
+		PrincipalSamples: c.prSamples,
+		Rule:             rule,
+		NoPrincipal:      !c.principal,
+		Seed:             seed,
+		ICA:              base,
 	}, nil
 }
 
@@ -85,11 +88,15 @@ information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
 1..--max-sources sources with --restarts seeds each. When that count
-leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained, the most-sources fits are also
-made on the channels' whitened principal components; when those fit the
-data significantly better (a weak source hides along a minor principal
-direction, as when there are as many channels as sources), their count
-of active dimensions is the answer (--principal=false skips this). --json adds the
+leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained and the channel fits put at least
+15% of the variance along the weakest principal direction into
+their noise, the most-sources fits are also made on the channels'
+whitened principal components, trained on the importance-weighted bound
+(--principal-samples). When those fit the data significantly better (a
+weak source hides along a minor principal direction, as when there are
+as many channels as sources), their count of active dimensions whose
+variance changes across segments is the answer (--principal=false skips
+this). --json adds the
 per-dimension KL, the bound for each number of sources with its standard
 error, both counts, their agreement, the final count, a confidence (the
 share of restarts and rules that agree with it) and two linear baselines
@@ -146,8 +153,14 @@ func printCount(w io.Writer, r *selection.Result) {
 			fmt.Fprintf(w, "principal components: every fit failed, so the count is the rule's %d\n", p.RuleCount)
 		default:
 			verdict := fmt.Sprintf("not significantly better, so the count is the rule's %d", p.RuleCount)
-			if p.Chosen {
+			switch {
+			case p.Chosen:
 				verdict = fmt.Sprintf("significantly better, so the count is their %d active dimensions", p.KLCount)
+			case p.Gain > p.Margin:
+				verdict = fmt.Sprintf("better, but none of their dimensions counts, so the count is the rule's %d", p.RuleCount)
+			}
+			if p.Stationary > 0 {
+				verdict += fmt.Sprintf(" (%d more dimensions of theirs have a variance that does not change across segments, as noise does, and do not count)", p.Stationary)
 			}
 			fmt.Fprintf(w, "principal components: held-out bound %.3f against %.3f for the channels, gain %.3f (margin %.3f): %s\n",
 				p.Bound, p.ChannelsBound, p.Gain, p.Margin, verdict)
