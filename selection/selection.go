@@ -225,9 +225,10 @@ type Settings struct {
 	Rule Rule
 	// NoPrincipal turns off the fits to the channels' whitened principal
 	// components, made when the rule's count leaves at most
-	// PrincipalSlack usable channels unexplained, whose count replaces
-	// the rule's when they fit the data significantly better (see
-	// Estimate). They find the weak sources of square data, where the
+	// PrincipalSlack usable channels unexplained and the channel fits
+	// put PrincipalNoiseShare of the weakest principal direction into
+	// their noise, whose count replaces the rule's when they fit the
+	// data significantly better (see Estimate). They find the weak sources of square data, where the
 	// channels that carry information are as many as the sources.
 	NoPrincipal bool
 	// Seed determines every random draw; one Seed gives one Result.
