@@ -228,8 +228,9 @@ type Settings struct {
 	// PrincipalSlack usable channels unexplained and the channel fits
 	// put PrincipalNoiseShare of the weakest principal direction into
 	// their noise, whose count replaces the rule's when they fit the
-	// data significantly better (see Estimate). They find the weak sources of square data, where the
-	// channels that carry information are as many as the sources.
+	// data significantly better (see Estimate). They find the weak
+	// sources of square data, where the channels that carry information
+	// are as many as the sources.
 	NoPrincipal bool
 	// Seed determines every random draw; one Seed gives one Result.
 	Seed uint64
@@ -475,8 +476,8 @@ const sweepStream = 0x73656c65 // "sele"
 // direction is as large as the others. These are trained on the
 // importance-weighted bound with PrincipalSamples samples: under the ELBO
 // with a diagonal posterior they encoded a whitened noise direction as
-// strongly as a source, and with 20 samples that dimension collapses. Their held-out bound on each
-// validation block, plus the log-determinant of the whitening (which
+// strongly as a source, and with 20 samples that dimension mostly
+// collapses. Their held-out bound on each validation block, plus the log-determinant of the whitening (which
 // converts it to a bound for the scaled channels, so that the two compare
 // exactly), is set against the best long fit's to the channels. When the
 // mean gain exceeds PrincipalZ standard errors (of the per-block
