@@ -34,7 +34,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
 	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective: 1 is the ELBO; above 1 the importance-weighted bound, closer to the true model but 2.6 times slower at 5 and not yet more accurate (see README)")
 	fs.IntVar(&c.prSamples, "principal-samples", selection.DefaultPrincipalSamples, "importance samples per window of the principal-components fits' training objective (1 is the ELBO)")
-	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count leaves at most %d channels unexplained, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack))
+	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count leaves at most %d channels unexplained and the channel fits put at least %.0f%% of the weakest principal direction's variance into their noise, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack, 100*selection.PrincipalNoiseShare))
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
@@ -89,18 +89,18 @@ sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
 1..--max-sources sources with --restarts seeds each. When that count
 leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained and the channel fits put at least
-15% of the variance along the weakest principal direction into
-their noise, the most-sources fits are also made on the channels'
-whitened principal components, trained on the importance-weighted bound
+` + fmt.Sprint(100*selection.PrincipalNoiseShare) + `% of the variance along the weakest principal direction into their
+noise, the most-sources fits are also made on the channels' whitened
+principal components, trained on the importance-weighted bound
 (--principal-samples). When those fit the data significantly better (a
 weak source hides along a minor principal direction, as when there are
 as many channels as sources), their count of active dimensions whose
 variance changes across segments is the answer (--principal=false skips
-this). --json adds the
-per-dimension KL, the bound for each number of sources with its standard
-error, both counts, their agreement, the final count, a confidence (the
-share of restarts and rules that agree with it) and two linear baselines
-(Minka's PCA dimensionality and the largest eigenvalue gap).`,
+this). --json adds the per-dimension KL, the bound for each number of
+sources with its standard error, both counts, their agreement, the final
+count, a confidence (the share of restarts and rules that agree with it)
+and two linear baselines (Minka's PCA dimensionality and the largest
+eigenvalue gap).`,
 		Example: `  K=$(vica count sensors.csv)
   vica count sensors.csv --max-sources 6 --json`,
 		Args: exactArgs(1),
