@@ -780,12 +780,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	spread := segmentSpread(principal[pb].net, pc.Train.Segment)
 	p.KLCount = principalCount(principal[pb].kl, spread, rs.KLThreshold)
 	p.Stationary = principalCount(principal[pb].kl, nil, rs.KLThreshold) - p.KLCount
-	order := make([]int, len(principal[pb].kl))
-	for k := range order {
-		order[k] = k
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(principal[pb].kl[b], principal[pb].kl[a]) })
-	for _, k := range order {
+	for _, k := range byKL(principal[pb].kl) {
 		p.PerDimKL = append(p.PerDimKL, principal[pb].kl[k])
 		if spread != nil {
 			p.PerDimSpread = append(p.PerDimSpread, spread[k])
@@ -986,6 +981,17 @@ func spread(logVar [][]float64, rows []int) []float64 {
 	return out
 }
 
+// byKL returns the indices of kl, largest KL first (equal ones in index
+// order).
+func byKL(kl []float64) []int {
+	order := make([]int, len(kl))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
+	return order
+}
+
 // activity returns the mean KL of each latent dimension, largest first, and
 // in the same order the variance of its posterior mean over the windows of
 // all (Burda et al. 2016, §5.2).
@@ -994,12 +1000,7 @@ func activity(net *vae.Model, kl []float64, all vae.Data) (sortedKL, variance []
 	n := all.X.Len()
 	mu := make([]float64, n*K)
 	net.Encode(all, mu, make([]float64, n*K))
-	order := make([]int, K)
-	for k := range order {
-		order[k] = k
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
-	for _, k := range order {
+	for _, k := range byKL(kl) {
 		var m, ss float64
 		for i := range n {
 			m += mu[i*K+k]
@@ -1180,41 +1181,26 @@ func (s *Settings) resolve(f *timeseries.Frame) (Settings, error) {
 	if r.MaxSources < 0 {
 		return bad("MaxSources %d < 0", r.MaxSources)
 	}
-	if r.Restarts == 0 {
-		r.Restarts = DefaultRestarts
-	}
-	if r.Restarts < 0 {
-		return bad("Restarts %d < 0", r.Restarts)
-	}
-	if r.Samples == 0 {
-		r.Samples = DefaultSamples
-	}
-	if r.Samples < 0 {
-		return bad("Samples %d < 0", r.Samples)
-	}
-	if r.TrainSamples == 0 {
-		r.TrainSamples = DefaultTrainSamples
-	}
-	if r.TrainSamples < 0 {
-		return bad("TrainSamples %d < 0", r.TrainSamples)
-	}
-	if r.PrincipalSamples == 0 {
-		r.PrincipalSamples = DefaultPrincipalSamples
-	}
-	if r.PrincipalSamples < 0 {
-		return bad("PrincipalSamples %d < 0", r.PrincipalSamples)
-	}
-	if r.Epochs < 0 {
-		return bad("Epochs %d < 0", r.Epochs)
-	}
-	if r.Parallel < 0 {
-		return bad("Parallel %d < 0", r.Parallel)
-	}
-	if r.Steps == 0 {
-		r.Steps = DefaultSteps
-	}
-	if r.Steps < 0 {
-		return bad("Steps %d < 0", r.Steps)
+	// a zero takes the default; a negative value is an error
+	for _, c := range []struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"Restarts", &r.Restarts, DefaultRestarts},
+		{"Samples", &r.Samples, DefaultSamples},
+		{"TrainSamples", &r.TrainSamples, DefaultTrainSamples},
+		{"PrincipalSamples", &r.PrincipalSamples, DefaultPrincipalSamples},
+		{"Epochs", &r.Epochs, 0},
+		{"Parallel", &r.Parallel, 0},
+		{"Steps", &r.Steps, DefaultSteps},
+	} {
+		if *c.v == 0 {
+			*c.v = c.def
+		}
+		if *c.v < 0 {
+			return bad("%s %d < 0", c.name, *c.v)
+		}
 	}
 	if r.KLThreshold == 0 {
 		r.KLThreshold = DefaultKLThreshold

@@ -168,6 +168,7 @@ func TestEstimateErrors(t *testing.T) {
 		{"negative epochs", f, &Settings{Epochs: -1}, ErrSettings},
 		{"negative steps", f, &Settings{Steps: -1}, ErrSettings},
 		{"negative train samples", f, &Settings{TrainSamples: -1}, ErrSettings},
+		{"negative principal samples", f, &Settings{PrincipalSamples: -1}, ErrSettings},
 		{"negative parallel", f, &Settings{Parallel: -1}, ErrSettings},
 		{"NaN threshold", f, &Settings{KLThreshold: math.NaN()}, ErrSettings},
 		{"unknown rule", f, &Settings{Rule: 7}, ErrSettings},
@@ -417,7 +418,7 @@ func TestEstimatePrincipal(t *testing.T) {
 			t.Errorf("%s: rule count %d, %d with NoPrincipal", tt.name, p.RuleCount, plain.K)
 		}
 		near := p.RuleCount >= r.MaxSources-PrincipalSlack
-		if near != math.IsNaN(p.NoiseShare) == false || p.Consulted != (near && p.NoiseShare >= PrincipalNoiseShare) || p.Consulted != tt.consult {
+		if near == math.IsNaN(p.NoiseShare) || p.Consulted != (near && p.NoiseShare >= PrincipalNoiseShare) || p.Consulted != tt.consult {
 			t.Errorf("%s: consulted %v with rule count %d of %d channels and noise share %g", tt.name, p.Consulted, p.RuleCount, r.MaxSources, p.NoiseShare)
 		}
 		if r.K != tt.want || p.Stationary != tt.still {
