@@ -777,7 +777,14 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	steps := float64(pc.All.X.Dim() / len(pc.Channels)) // time steps per window
 	p.ChannelsBound = long[top].bound
 	p.Bound = principal[pb].bound + steps*logDet
-	spread := segmentSpread(principal[pb].net, pc.Train.Segment)
+	// each fit's spreads, for the decision and its confidence
+	spreads := make([][]float64, len(principal))
+	for r, o := range principal {
+		if o.net != nil {
+			spreads[r] = segmentSpread(o.net, pc.Train.Segment)
+		}
+	}
+	spread := spreads[pb]
 	p.KLCount = principalCount(principal[pb].kl, spread, rs.KLThreshold)
 	p.Stationary = principalCount(principal[pb].kl, nil, rs.KLThreshold) - p.KLCount
 	for _, k := range byKL(principal[pb].kl) {
@@ -799,8 +806,8 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		p.Chosen = true
 		res.K = p.KLCount
 		var pass int
-		for _, o := range principal {
-			if o.net != nil && principalCount(o.kl, segmentSpread(o.net, pc.Train.Segment), rs.KLThreshold) == res.K {
+		for r, o := range principal {
+			if o.net != nil && principalCount(o.kl, spreads[r], rs.KLThreshold) == res.K {
 				pass++
 			}
 		}
@@ -914,17 +921,19 @@ func (sp *spectrum) whiten(p *ica.Prepared) (float64, error) {
 			w.Set(i, c, sp.vecs.At(c, k)/math.Sqrt(sp.vals[k]))
 		}
 	}
-	row := make([]float64, D)
+	centred := make([]float64, D)
 	for t := range n {
 		r := data[t*D : (t+1)*D]
+		for c, v := range r {
+			centred[c] = v - sp.mean[c]
+		}
 		for i := range D {
 			var s float64
-			for c, v := range r {
-				s += w.At(i, c) * (v - sp.mean[c])
+			for c, v := range w.RawRowView(i) {
+				s += v * centred[c]
 			}
-			row[i] = s
+			r[i] = s
 		}
-		copy(r, row)
 	}
 	return logDet, nil
 }
