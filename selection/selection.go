@@ -127,8 +127,16 @@ const (
 	// and noise-free deep mixings then gain bound with extra dimensions.
 	// 2 rather than 1 because the rule often misses the two weakest
 	// sources of square data (on the first two simulation suites, 2
-	// allowed 5 more exact counts and broke none).
-	PrincipalSlack = 2
+	// allowed 5 more exact counts and broke none). 3 since the
+	// noise-share gate (PrincipalNoiseShare) keeps the check out of
+	// most noise-free deep mixings into spare channels: the rule counts
+	// 5 of 7 sources in 8 noise-free channels through 3 layers, or 5 or
+	// 6 of 8 in 8 or 9 through 2. Over the fourteen suites of
+	// BenchmarkCount, 3 fixed 6 counts and broke 2 (3 sources in 6
+	// noise-free channels, 2 layers, where the principal fits counted
+	// curvature directions); on three fresh suites, 3 fixed and none
+	// broken.
+	PrincipalSlack = 3
 	// PrincipalKLShare: a dimension of the principal fits counts as a
 	// source only if its KL is at least this share of the median KL of
 	// the active dimensions. Whitening gives every source direction unit
