@@ -132,10 +132,10 @@ const (
 	// most noise-free deep mixings into spare channels: the rule counts
 	// 5 of 7 sources in 8 noise-free channels through 3 layers, or 5 or
 	// 6 of 8 in 8 or 9 through 2. Over the fourteen suites of
-	// BenchmarkCount, 3 fixed 6 counts and broke 2 (3 sources in 6
-	// noise-free channels, 2 layers, where the principal fits counted
-	// curvature directions); on three fresh suites, 3 fixed and none
-	// broken.
+	// BenchmarkCount made before it, 3 fixed 6 counts and broke 2 (3
+	// sources in 6 noise-free channels, 2 layers, where the principal
+	// fits counted curvature directions); on the three made to judge it,
+	// 3 fixed and none broken.
 	PrincipalSlack = 3
 	// PrincipalKLShare: a dimension of the principal fits counts as a
 	// source only if its KL is at least this share of the median KL of
