@@ -18,17 +18,18 @@
 //     standard error of the best, the standard error combining the spread
 //     over validation blocks and the spread over restarts.
 //
-// When the rule's count leaves at most PrincipalSlack usable channels
-// unexplained and the channel fits put at least PrincipalNoiseShare of
-// the variance along the weakest principal direction into their noise,
-// the largest model is also fitted to the channels' principal components
-// scaled to unit variance, trained on the importance-weighted bound with
-// Settings.PrincipalSamples samples; when its held-out bound, converted
-// back by the whitening's log-determinant, is better by PrincipalZ
-// standard errors, its count of active dimensions whose variance changes
-// across segments replaces the rule's (a weak source along a minor
-// principal direction is otherwise taken for noise when the channels are
-// as many as the sources). Settings.NoPrincipal turns this off.
+// When the rule's count is at least 2 and leaves at most PrincipalSlack
+// usable channels unexplained, and the channel fits put at least
+// PrincipalNoiseShare of the variance along the weakest principal
+// direction into their noise, the largest model is also fitted to the
+// channels' principal components scaled to unit variance, trained on the
+// importance-weighted bound with Settings.PrincipalSamples samples; when
+// its held-out bound, converted back by the whitening's log-determinant,
+// is better by PrincipalZ standard errors, its count of active dimensions
+// whose variance changes across segments replaces the rule's (a weak
+// source along a minor principal direction is otherwise taken for noise
+// when the channels are as many as the sources). Settings.NoPrincipal
+// turns this off.
 //
 // Both need a learned observation variance (a fixed one prices
 // reconstruction error at an arbitrary scale, so that noise is worth
@@ -60,13 +61,13 @@
 //
 //	go test ./selection -run '^$' -bench 'Count/^seeds=16100$' -benchtime 1x -timeout 90m -v
 //
-// Measured on the suites made after the last change and used for no
-// choice (seeds 16100 and 18100, and 19100 and 21100 with D = K + 1):
-// 87.5%, 79.2%, 81.3% and 100% exact, 109 of 128 (on seeds 16100 the rule
-// alone 69%, the KL count 71%, the held-out bound 60%, Minka 21%, the
-// eigenvalue gap 23%). Over all 21 suites (688 datasets) the count is
-// exact on 87.5%: on every linear mixing, on 88% of the 2-layer ones and
-// on 73% of the 3-layer ones. The README lists the
+// Measured on the suites made after PrincipalSlack's change (seeds 16100
+// and 18100, and 19100 and 21100 with D = K + 1): 89.6%, 81.3%, 81.3% and
+// 100% exact, 111 of 128 (on seeds 16100 the rule alone 69%, the KL count
+// 71%, the held-out bound 60%, Minka 21%, the eigenvalue gap 23%). Over
+// all 21 suites (688 datasets) the count is exact on 88.1%: on every
+// linear mixing, on 90% of the 2-layer ones and on 73% of the 3-layer
+// ones. The README lists the
 // misses: weak sources in noisy square data with deep mixing, noise-free
 // 3-layer mixings, and curvature or noise directions counted with one
 // channel more than sources. BenchmarkImportanceWeighted

@@ -232,8 +232,8 @@ type Settings struct {
 	// Rule decides the final count. Default Min.
 	Rule Rule
 	// NoPrincipal turns off the fits to the channels' whitened principal
-	// components, made when the rule's count leaves at most
-	// PrincipalSlack usable channels unexplained and the channel fits
+	// components, made when the rule's count is at least 2, leaves at
+	// most PrincipalSlack usable channels unexplained and the channel fits
 	// put PrincipalNoiseShare of the weakest principal direction into
 	// their noise, whose count replaces the rule's when they fit the
 	// data significantly better (see Estimate). They find the weak
@@ -355,8 +355,9 @@ type Result struct {
 // Principal is the outcome of the long fits to the channels' principal
 // components scaled to unit variance (see [Estimate]).
 type Principal struct {
-	// Consulted is true when the fits were made: the rule's count left at
-	// most PrincipalSlack usable channels unexplained.
+	// Consulted is true when the fits were made: the rule's count was at
+	// least 2, left at most PrincipalSlack usable channels unexplained,
+	// and the channel fits' noise share reached PrincipalNoiseShare.
 	Consulted bool `json:"consulted"`
 	// Skipped says why the fits were not made ("" when they were).
 	Skipped string `json:"skipped,omitempty"`
@@ -475,9 +476,9 @@ const sweepStream = 0x73656c65 // "sele"
 // the channels holds a few percent of the variance, as the weakest source
 // often does when the channels are as many as the sources, is taken for
 // observation noise and its dimension collapses. So when the rule's count
-// leaves at most PrincipalSlack usable channels unexplained (unless
-// Settings.NoPrincipal), and the best long fit puts at least
-// PrincipalNoiseShare of the variance along the channels' weakest
+// is at least 2 and leaves at most PrincipalSlack usable channels
+// unexplained (unless Settings.NoPrincipal), and the best long fit puts at
+// least PrincipalNoiseShare of the variance along the channels' weakest
 // principal direction into its learned noise (so that a source could hide
 // there), the long Kmax fits are made a second time on the channels'
 // principal components, each scaled to unit variance, where every
@@ -735,10 +736,10 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	res.Confidence = float64(agree) / float64(len(res.Votes))
 
-	// When the rule's count leaves at most PrincipalSlack usable channels
-	// unexplained, the long fits again on the whitened principal
-	// components; their count replaces the rule's if their held-out bound
-	// is better by PrincipalZ standard errors.
+	// When the rule's count is at least 2 and leaves at most
+	// PrincipalSlack usable channels unexplained, the long fits again on
+	// the whitened principal components; their count replaces the rule's
+	// if their held-out bound is better by PrincipalZ standard errors.
 	if rs.NoPrincipal {
 		return res, nil
 	}
@@ -747,6 +748,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	switch D := len(prep.Channels); {
 	case top < 0:
 		p.Skipped = "every long fit to the channels failed"
+		return res, nil
+	case res.K < 2:
+		// One source through a nonlinear mixing traces a curve whose
+		// bends span further principal directions, and their variance
+		// changes with the source's: the check would count them.
+		p.Skipped = "the rule counts one source, where the other principal directions hold only its mixing's curvature and noise"
 		return res, nil
 	case res.K < D-PrincipalSlack:
 		p.Skipped = fmt.Sprintf("the count leaves %d of %d usable channels unexplained, more than %d", D-res.K, D, PrincipalSlack)

@@ -34,7 +34,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
 	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective: 1 is the ELBO; above 1 the importance-weighted bound, closer to the true model but 2.6 times slower at 5 and not yet more accurate (see README)")
 	fs.IntVar(&c.prSamples, "principal-samples", selection.DefaultPrincipalSamples, "importance samples per window of the principal-components fits' training objective (1 is the ELBO)")
-	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count leaves at most %d channels unexplained and the channel fits put at least %.0f%% of the weakest principal direction's variance into their noise, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack, 100*selection.PrincipalNoiseShare))
+	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count is at least 2, leaves at most %d channels unexplained and the channel fits put at least %.0f%% of the weakest principal direction's variance into their noise, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack, 100*selection.PrincipalNoiseShare))
 }
 
 func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Settings, error) {
@@ -87,8 +87,8 @@ Two rules are combined: the number of latent dimensions that carry
 information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
-1..--max-sources sources with --restarts seeds each. When that count
-leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained and the channel fits put at least
+1..--max-sources sources with --restarts seeds each. When that count is
+at least 2, leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained and the channel fits put at least
 ` + fmt.Sprint(100*selection.PrincipalNoiseShare) + `% of the variance along the weakest principal direction into their
 noise, the most-sources fits are also made on the channels' whitened
 principal components, trained on the importance-weighted bound
