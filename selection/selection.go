@@ -753,7 +753,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		// One source through a nonlinear mixing traces a curve whose
 		// bends span further principal directions, and their variance
 		// changes with the source's: the check would count them.
-		p.Skipped = "the rule counts one source, where the other principal directions hold only its mixing's curvature and noise"
+		p.Skipped = "the rule counts one source, and the check is made from two (with one, the principal fits count the mixing's curvature as a second)"
 		return res, nil
 	case res.K < D-PrincipalSlack:
 		p.Skipped = fmt.Sprintf("the count leaves %d of %d usable channels unexplained, more than %d", D-res.K, D, PrincipalSlack)
