@@ -75,7 +75,8 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // on data no choice has seen; seeds 14100 (48) and extra/seeds=15100 and
 // 17100 (16 each) were made to judge PrincipalSlack 3 against 2, and seeds
 // 16100 and 18100 (48 each) and extra/seeds=19100 and 21100 (16 each)
-// after that, only to measure:
+// after that, only to measure, as were seeds 26100 (48) and
+// extra/seeds=27100 (16), made after the last change:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=12100|extra)$/^(datasets=48|seeds=13100)$' -benchtime 1x -timeout 90m -v
 func BenchmarkCount(b *testing.B) {
@@ -92,10 +93,10 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
 	}
 }
