@@ -30,6 +30,13 @@ func suiteExtra(firstSeed uint64) []synth.Settings {
 	return cycled(16, firstSeed, func(_, K int) int { return K + 1 })
 }
 
+// suitePlus2 returns 16 simulations with two channels more than sources
+// (D = K + 2), otherwise as suiteExtra: the shape of BenchmarkEstimate's
+// 8 sources in 10 channels, which the other suites miss for K > 2.
+func suitePlus2(firstSeed uint64) []synth.Settings {
+	return cycled(16, firstSeed, func(_, K int) int { return K + 2 })
+}
+
 // cycled returns n simulations whose factors cycle as suite describes,
 // dataset i with channels(i, K) channels for its K sources.
 func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settings {
@@ -75,8 +82,11 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // on data no choice has seen; seeds 14100 (48) and extra/seeds=15100 and
 // 17100 (16 each) were made to judge PrincipalSlack 3 against 2, and seeds
 // 16100 and 18100 (48 each) and extra/seeds=19100 and 21100 (16 each)
-// after that, only to measure, as were seeds 26100 (48) and
-// extra/seeds=27100 (16), made after the last change:
+// after that, only to measure, as were seeds 26100 and 28100 (48 each)
+// and extra/seeds=27100 and 29100 (16 each), made after the last change
+// (28100 and 29100 also judged an experiment that was not kept), and
+// plus2/seeds=30100 and 31100 (16 each, D = K + 2), made afterwards to
+// measure a shape the others lack:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=12100|extra)$/^(datasets=48|seeds=13100)$' -benchtime 1x -timeout 90m -v
 func BenchmarkCount(b *testing.B) {
@@ -93,11 +103,14 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
+	}
+	for _, first := range []uint64{30100, 31100} {
+		benchmarkCount(b, fmt.Sprintf("plus2/seeds=%d", first), suitePlus2(first), trainSamples)
 	}
 }
 

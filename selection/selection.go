@@ -100,7 +100,7 @@ const (
 	// 75.0%; 83.5% against 81.3% over five suites with the one it was
 	// validated on), while the counting rules, tuned on ELBO-trained fits,
 	// count curvature dimensions of noise-free deep mixings more often;
-	// see the README.
+	// see docs/counting.md.
 	DefaultTrainSamples = 1
 	// TopStepsFactor multiplies the steps of the MaxSources fits, whose
 	// per-dimension KL gives the KL count: sources are picked up one by

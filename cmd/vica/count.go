@@ -32,7 +32,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.restarts, prefix+"restarts", selection.DefaultRestarts, "fits per latent size in the estimate of the count")
 	fs.StringVar(&c.rule, "rule", "min", "how the two counts are combined: min (the smaller), vote (across restarts), kl (per-dimension KL alone) or elbo (held-out bound alone)")
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
-	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective: 1 is the ELBO; above 1 the importance-weighted bound, closer to the true model but 2.6 times slower at 5 and not yet more accurate (see README)")
+	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective: 1 is the ELBO; above 1 the importance-weighted bound, closer to the true model but 2.6 times slower at 5 and not yet more accurate (see docs/counting.md)")
 	fs.IntVar(&c.prSamples, "principal-samples", selection.DefaultPrincipalSamples, "importance samples per window of the principal-components fits' training objective (1 is the ELBO)")
 	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count is at least 2, leaves at most %d channels unexplained and the channel fits put at least %.0f%% of the weakest principal direction's variance into their noise, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack, 100*selection.PrincipalNoiseShare))
 }
