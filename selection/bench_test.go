@@ -86,7 +86,7 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // and extra/seeds=27100 and 29100 (16 each), made after the last change
 // (28100 and 29100 also judged an experiment that was not kept), and
 // plus2/seeds=30100 and 31100 (16 each, D = K + 2), made afterwards to
-// measure a shape the others lack:
+// measure a shape the others lack, and seeds 32100, made last:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=12100|extra)$/^(datasets=48|seeds=13100)$' -benchtime 1x -timeout 90m -v
 func BenchmarkCount(b *testing.B) {
@@ -103,7 +103,7 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
 	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100} {
