@@ -103,13 +103,13 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100, 33100, 34100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
 	}
-	for _, first := range []uint64{30100, 31100} {
+	for _, first := range []uint64{30100, 31100, 36100} {
 		benchmarkCount(b, fmt.Sprintf("plus2/seeds=%d", first), suitePlus2(first), trainSamples)
 	}
 }
@@ -159,6 +159,9 @@ func benchmarkCount(b *testing.B, name string, sets []synth.Settings, trainSampl
 						gains = append(gains, fmt.Sprintf("%.1f", g))
 					}
 					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      gain/SE %v\n", line, r.PerDimKL, gains)
+					if e := r.Exact; e.Dimension > 0 {
+						fmt.Fprintf(os.Stderr, "      exact: dimension %d from %d of %d rows, chosen %v\n", e.Dimension, e.Support, e.Points, e.Chosen)
+					}
 					if p := r.Principal; p.Consulted {
 						fmt.Fprintf(os.Stderr, "      principal: noise share %.2f, gain %.3f margin %.3f, count %d (%d stationary), KL %.3f, spread %.2f\n",
 							p.NoiseShare, p.Gain, p.Margin, p.KLCount, p.Stationary, p.PerDimKL, p.PerDimSpread)

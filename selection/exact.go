@@ -1,0 +1,303 @@
+package selection
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/vica-dev/vica/timeseries"
+)
+
+const (
+	// ExactTolerance is the relative residual under which a point counts
+	// as lying in the affine span of others: its distance from the span
+	// over its distance from the base point. Points that lie in the span
+	// exactly leave a residual of a few times the float64 rounding
+	// (1e-16 to 1e-15 on the simulations), while points in general
+	// position among a few dozen neighbours come no closer than 1e-6 (the
+	// smallest seen on 20 dB simulations, among thousands of tries), so
+	// 1e-10 leaves four orders of magnitude on either side.
+	ExactTolerance = 1e-10
+	// ExactPoints is the number of rows whose neighbourhoods are searched.
+	ExactPoints = 500
+	// ExactNeighbours is the number of nearest neighbours searched per
+	// row beyond the number of channels.
+	ExactNeighbours = 60
+	// ExactTrials is the number of random subsets tried at each step of
+	// the search for a lower-dimensional subset (see localDimension).
+	ExactTrials = 400
+	// ExactSupport is the number of searched rows whose neighbourhoods
+	// must reach the smallest dimension found for it to be taken as the
+	// count (see Estimate): a dimension reached once may be an
+	// overestimate where the search found no lower one, and it is then
+	// only an upper bound.
+	ExactSupport = 2
+)
+
+// exactStream is the second word of the PCG that picks the rows of the
+// exact-structure search: rand.NewPCG(Settings.Seed, exactStream).
+const exactStream = 0x65786163 // "exac"
+
+// Exact is the outcome of the search for exact low-dimensional structure
+// in the channels (see [Estimate]).
+type Exact struct {
+	// Searched is true when the search ran: it runs only on
+	// continuous-valued channels, in which no value repeats.
+	Searched bool `json:"searched"`
+	// Skipped says why it did not run ("" when it did).
+	Skipped string `json:"skipped,omitempty"`
+	// Dimension is the smallest d for which d+2 or more of the data's
+	// points in one neighbourhood were found to lie exactly (within
+	// ExactTolerance) in a d-dimensional affine subspace; 0 when none was
+	// found. If the channels are a noise-free, piecewise-linear and
+	// injective function of K sources (a leaky-ReLU mixing is one), every
+	// such d is at least K, and within one linear piece d = K.
+	Dimension int `json:"dimension"`
+	// Support is the number of searched rows whose neighbourhoods reached
+	// Dimension.
+	Support int `json:"support"`
+	// Found holds, for each dimension d (the index), the number of
+	// searched rows whose neighbourhoods reached d and went no lower.
+	Found []int `json:"found,omitempty"`
+	// Points is the number of rows searched.
+	Points int `json:"points"`
+	// Chosen is true when Dimension set the final count: as the count,
+	// with Support of at least ExactSupport, or as an upper bound on the
+	// rule's.
+	Chosen bool `json:"chosen"`
+}
+
+// exactStructure searches the rows of f (the scaled usable channels) for
+// exact low-dimensional structure; see localDimension.
+func exactStructure(f *timeseries.Frame, seed uint64) *Exact {
+	ex := &Exact{}
+	n, D := f.Rows(), f.Channels()
+	if D < 2 || n < D+2 {
+		ex.Skipped = "too few channels or rows"
+		return ex
+	}
+	// Quantised values (a sensor's resolution, rounding in a file) put
+	// points on a lattice, where exact affine dependencies are common
+	// whatever the data's dimension.
+	col := make([]float64, n)
+	for c := range D {
+		col = f.Column(c, col)
+		slices.Sort(col)
+		for i := 1; i < n; i++ {
+			if col[i] == col[i-1] {
+				ex.Skipped = fmt.Sprintf("channel %q repeats values (quantised data are on a lattice, whose points line up exactly)", f.Names()[c])
+				return ex
+			}
+		}
+	}
+	ex.Searched = true
+	rng := rand.New(rand.NewPCG(seed, exactStream))
+	rows := rng.Perm(n)[:min(n, ExactPoints)]
+	ex.Points = len(rows)
+	ex.Found = make([]int, D)
+	ld := newLocal(f, rng)
+	for _, r := range rows {
+		if d := ld.dimension(r); d > 0 {
+			ex.Found[d]++
+		}
+	}
+	for d, c := range ex.Found {
+		if c > 0 {
+			ex.Dimension, ex.Support = d, c
+			break
+		}
+	}
+	return ex
+}
+
+// local holds the data and scratch space of localDimension.
+type local struct {
+	x    []float64 // row-major, D per row
+	n, D int
+	rng  *rand.Rand
+
+	dist []float64 // squared distances of the current neighbours
+	nb   []int     // their rows, nearest first
+	v    [][]float64
+	res  [][]float64
+	norm []float64
+}
+
+func newLocal(f *timeseries.Frame, rng *rand.Rand) *local {
+	n, D := f.Rows(), f.Channels()
+	k := min(n-1, D+ExactNeighbours)
+	l := &local{x: f.Data(), n: n, D: D, rng: rng, nb: make([]int, 0, k), dist: make([]float64, 0, k), norm: make([]float64, k)}
+	l.v, l.res = make([][]float64, k), make([][]float64, k)
+	for i := range k {
+		l.v[i], l.res[i] = make([]float64, D), make([]float64, D)
+	}
+	return l
+}
+
+// dimension returns the smallest dimension d such that row p and d+1 or
+// more of its nearest neighbours were found in a d-dimensional affine
+// subspace, or 0 if none was.
+//
+// It spans the differences to the nearest neighbours one by one (c
+// dimensions after c neighbours) until some farther neighbour lies in
+// that span: then p, the c neighbours and those in the span are c+2 or
+// more points in c dimensions. In a piecewise-linear mixing the nearest
+// neighbours often straddle a kink, and two linear pieces of dimension K
+// span K+1 dimensions together; so the points in the span are searched,
+// by random subsets, for d+1 of them in a (d-1)-dimensional affine
+// subspace, and d is lowered while one is found.
+func (l *local) dimension(p int) int {
+	D := l.D
+	l.nearest(p)
+	k := len(l.nb)
+	xp := l.x[p*D : (p+1)*D]
+	for j, q := range l.nb {
+		for i, xq := range l.x[q*D : (q+1)*D] {
+			l.v[j][i] = xq - xp[i]
+		}
+		copy(l.res[j], l.v[j])
+		l.norm[j] = math.Sqrt(dot(l.v[j], l.v[j]))
+	}
+	var in []int
+	for c := 1; c < D && c < k; c++ {
+		// The residual of neighbour c-1 off the span of the first c-1 is
+		// the next basis direction; project it off the others' residuals
+		// (modified Gram-Schmidt).
+		q := l.res[c-1]
+		s := math.Sqrt(dot(q, q))
+		for j := c; j < k; j++ {
+			a := dot(q, l.res[j]) / (s * s)
+			for i := range l.res[j] {
+				l.res[j][i] -= a * q[i]
+			}
+		}
+		in = in[:0]
+		for j := c; j < k; j++ {
+			if math.Sqrt(dot(l.res[j], l.res[j])) < ExactTolerance*l.norm[j] {
+				in = append(in, j)
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		// p (the zero difference), the first c neighbours, and those in
+		// their span
+		pts := [][]float64{make([]float64, D)}
+		pts = append(pts, l.v[:c]...)
+		for _, j := range in {
+			pts = append(pts, l.v[j])
+		}
+		d := c
+		for d > 1 {
+			sub := l.flat(pts, d)
+			if sub == nil {
+				break
+			}
+			pts, d = sub, d-1
+		}
+		return d
+	}
+	return 0
+}
+
+// flat searches pts, which span d dimensions, for d+1 or more points in
+// one (d-1)-dimensional affine subspace by ExactTrials random choices of d
+// points, and returns the points of the first such subspace found, or nil.
+func (l *local) flat(pts [][]float64, d int) [][]float64 {
+	n := len(pts)
+	if n < d+1 {
+		return nil
+	}
+	basis := make([][]float64, 0, d-1)
+	r := make([]float64, l.D)
+	for range ExactTrials {
+		idx := l.rng.Perm(n)[:d]
+		base := pts[idx[0]]
+		basis = basis[:0]
+		ok := true
+		for _, i := range idx[1:] {
+			e := l.residual(r, pts[i], base, basis)
+			if e < ExactTolerance {
+				ok = false // the chosen points do not span d-1 dimensions
+				break
+			}
+			b := slices.Clone(r)
+			s := math.Sqrt(dot(b, b))
+			for j := range b {
+				b[j] /= s
+			}
+			basis = append(basis, b)
+		}
+		if !ok {
+			continue
+		}
+		var on [][]float64
+		for _, x := range pts {
+			if l.residual(r, x, base, basis) < ExactTolerance {
+				on = append(on, x)
+			}
+		}
+		if len(on) >= d+1 {
+			return on
+		}
+	}
+	return nil
+}
+
+// residual sets r to x - base less its projection on the orthonormal
+// basis, and returns |r| / |x - base| (0 when x is base).
+func (l *local) residual(r, x, base []float64, basis [][]float64) float64 {
+	for i := range r {
+		r[i] = x[i] - base[i]
+	}
+	n := math.Sqrt(dot(r, r))
+	if n == 0 {
+		return 0
+	}
+	for _, b := range basis {
+		a := dot(b, r)
+		for i := range r {
+			r[i] -= a * b[i]
+		}
+	}
+	return math.Sqrt(dot(r, r)) / n
+}
+
+// nearest sets l.nb to the rows nearest to row p (p excluded), nearest
+// first.
+func (l *local) nearest(p int) {
+	D, k := l.D, cap(l.nb)
+	xp := l.x[p*D : (p+1)*D]
+	l.nb, l.dist = l.nb[:0], l.dist[:0]
+	for q := range l.n {
+		if q == p {
+			continue
+		}
+		xq := l.x[q*D : (q+1)*D]
+		var s float64
+		for i, a := range xq {
+			d := a - xp[i]
+			s += d * d
+		}
+		if len(l.nb) == k && s >= l.dist[k-1] {
+			continue
+		}
+		// insert in order
+		i, _ := slices.BinarySearch(l.dist, s)
+		if len(l.nb) < k {
+			l.nb, l.dist = append(l.nb, 0), append(l.dist, 0)
+		}
+		copy(l.nb[i+1:], l.nb[i:])
+		copy(l.dist[i+1:], l.dist[i:])
+		l.nb[i], l.dist[i] = q, s
+	}
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
+}
