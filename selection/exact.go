@@ -1,6 +1,7 @@
 package selection
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -25,7 +26,7 @@ const (
 	// row beyond the number of channels.
 	ExactNeighbours = 60
 	// ExactTrials is the number of random subsets tried at each step of
-	// the search for a lower-dimensional subset (see localDimension).
+	// the search for a lower-dimensional subset (see local.dimension).
 	ExactTrials = 400
 	// ExactSupport is the number of searched rows whose neighbourhoods
 	// must reach the smallest dimension found for it to be taken as the
@@ -69,13 +70,14 @@ type Exact struct {
 }
 
 // exactStructure searches the rows of f (the scaled usable channels) for
-// exact low-dimensional structure; see localDimension.
-func exactStructure(f *timeseries.Frame, seed uint64) *Exact {
+// exact low-dimensional structure (see local.dimension). It returns
+// ctx.Err() if ctx is cancelled.
+func exactStructure(ctx context.Context, f *timeseries.Frame, seed uint64) (*Exact, error) {
 	ex := &Exact{}
 	n, D := f.Rows(), f.Channels()
 	if D < 2 || n < D+2 {
 		ex.Skipped = "too few channels or rows"
-		return ex
+		return ex, nil
 	}
 	// Quantised values (a sensor's resolution, rounding in a file) put
 	// points on a lattice, where exact affine dependencies are common
@@ -87,7 +89,7 @@ func exactStructure(f *timeseries.Frame, seed uint64) *Exact {
 		for i := 1; i < n; i++ {
 			if col[i] == col[i-1] {
 				ex.Skipped = fmt.Sprintf("channel %q repeats values (quantised data are on a lattice, whose points line up exactly)", f.Names()[c])
-				return ex
+				return ex, nil
 			}
 		}
 	}
@@ -98,6 +100,9 @@ func exactStructure(f *timeseries.Frame, seed uint64) *Exact {
 	ex.Found = make([]int, D)
 	ld := newLocal(f, rng)
 	for _, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if d := ld.dimension(r); d > 0 {
 			ex.Found[d]++
 		}
@@ -108,10 +113,10 @@ func exactStructure(f *timeseries.Frame, seed uint64) *Exact {
 			break
 		}
 	}
-	return ex
+	return ex, nil
 }
 
-// local holds the data and scratch space of localDimension.
+// local holds the data and scratch space of local.dimension.
 type local struct {
 	x    []float64 // row-major, D per row
 	n, D int

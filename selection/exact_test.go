@@ -26,7 +26,10 @@ func deep(t testing.TB, snr float64) *timeseries.Frame {
 // show their dimension, from most of the searched rows; the same with 20
 // dB of noise show none; and rounded values are not searched.
 func TestExactStructure(t *testing.T) {
-	ex := exactStructure(deep(t, 0), 1)
+	ex, err := exactStructure(context.Background(), deep(t, 0), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("noise-free: %+v", ex)
 	// 3 sources in 6 channels through 2 layers: most neighbourhoods hold
 	// 5 or more points of one linear piece (measured: 490 of 500 rows on
@@ -40,7 +43,7 @@ func TestExactStructure(t *testing.T) {
 		}
 	}
 
-	ex = exactStructure(deep(t, 20), 1)
+	ex, _ = exactStructure(context.Background(), deep(t, 20), 1)
 	if !ex.Searched || ex.Dimension != 0 || ex.Support != 0 {
 		t.Errorf("20 dB: %+v; want searched, no dimension", ex)
 	}
@@ -49,7 +52,7 @@ func TestExactStructure(t *testing.T) {
 	for i, v := range f.Data() {
 		f.Data()[i] = math.Round(v*100) / 100
 	}
-	ex = exactStructure(f, 1)
+	ex, _ = exactStructure(context.Background(), f, 1)
 	if ex.Searched || !strings.Contains(ex.Skipped, "repeats values") {
 		t.Errorf("rounded: %+v; want skipped for repeated values", ex)
 	}
@@ -74,7 +77,10 @@ func TestLocalDimensionLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex := exactStructure(f, 7)
+	ex, err := exactStructure(context.Background(), f, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("%+v", ex)
 	if ex.Dimension != 2 || ex.Support < ExactSupport {
 		t.Errorf("dimension %d from %d rows; want 2 from at least %d", ex.Dimension, ex.Support, ExactSupport)

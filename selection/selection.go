@@ -532,8 +532,8 @@ const sweepStream = 0x73656c65 // "sele"
 // dimension found was at least the true count, and every one found by
 // two rows or more was exact (67 datasets).
 //
-// f must have no missing values. Cancelling ctx stops the fits and returns
-// ctx.Err().
+// f must have no missing values. Cancelling ctx stops the search and the
+// fits and returns ctx.Err().
 func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, error) {
 	rs, err := s.resolve(f)
 	if err != nil {
@@ -558,7 +558,9 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 			res.Minka, _ = Minka(spec, f.Rows())
 			res.EigenGap, _ = EigenGap(spec)
 		}
-		res.Exact = exactStructure(ws.Frame(), rs.Seed)
+		if res.Exact, err = exactStructure(ctx, ws.Frame(), rs.Seed); err != nil {
+			return nil, err
+		}
 	}
 
 	seeds := rand.New(rand.NewPCG(rs.Seed, sweepStream))

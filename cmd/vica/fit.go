@@ -332,5 +332,8 @@ func countReason(est *selection.Result) string {
 	if p := est.Principal; p != nil && p.Chosen {
 		why = fmt.Sprintf("the fit to the principal components, which fits significantly better; on the channels %s", why)
 	}
+	if x := est.Exact; x != nil && x.Chosen {
+		why = fmt.Sprintf("%d of %d rows' neighbourhoods lie exactly in %d dimensions; the fits' %s", x.Support, x.Points, x.Dimension, why)
+	}
 	return why
 }
