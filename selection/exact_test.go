@@ -24,7 +24,8 @@ func deep(t testing.TB, snr float64) *timeseries.Frame {
 
 // TestExactStructure: noise-free channels of a piecewise-linear mixing
 // show their dimension, from most of the searched rows; the same with 20
-// dB of noise show none; and rounded values are not searched.
+// dB of noise, or through a smooth mixing, show none; and rounded values
+// are not searched.
 func TestExactStructure(t *testing.T) {
 	ex, err := exactStructure(context.Background(), deep(t, 0), 1)
 	if err != nil {
@@ -46,6 +47,18 @@ func TestExactStructure(t *testing.T) {
 	ex, _ = exactStructure(context.Background(), deep(t, 20), 1)
 	if !ex.Searched || ex.Dimension != 0 || ex.Support != 0 {
 		t.Errorf("20 dB: %+v; want searched, no dimension", ex)
+	}
+
+	// A smooth mixing has no flat pieces: its neighbourhoods curve away
+	// from every flat by far more than the tolerance.
+	ds, err := synth.Generate(&synth.Settings{Sources: 3, Channels: 6, Segments: 20, SegmentLength: 150,
+		MixingLayers: 2, Nonlinearity: synth.TanhLike, Family: synth.SegmentLaplace, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, _ = exactStructure(context.Background(), ds.X, 1)
+	if !ex.Searched || ex.Dimension != 0 {
+		t.Errorf("smooth mixing: %+v; want searched, no dimension", ex)
 	}
 
 	f := deep(t, 0)
