@@ -160,7 +160,7 @@ func benchmarkCount(b *testing.B, name string, sets []synth.Settings, trainSampl
 					}
 					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      gain/SE %v\n", line, r.PerDimKL, gains)
 					if e := r.Exact; e.Dimension > 0 {
-						fmt.Fprintf(os.Stderr, "      exact: dimension %d from %d of %d rows, chosen %v\n", e.Dimension, e.Support, e.Points, e.Chosen)
+						fmt.Fprintf(os.Stderr, "      exact: dimension %d from %d of %d rows (%d directly), chosen %v\n", e.Dimension, e.Support, e.Points, e.Direct, e.Chosen)
 					}
 					if p := r.Principal; p.Consulted {
 						fmt.Fprintf(os.Stderr, "      principal: noise share %.2f, gain %.3f margin %.3f, count %d (%d stationary), KL %.3f, spread %.2f\n",

@@ -522,15 +522,15 @@ const sweepStream = 0x73656c65 // "sele"
 // ExactPoints rows, the nearest neighbours are searched for the smallest
 // such subspace (see ExactTolerance): every dimension found is at least K,
 // and within one piece it is K. When at least ExactSupport rows find the
-// least dimension d (and d is at most Kmax), d is the count, with
-// confidence 1, and the principal fits are not made; when fewer do, d
-// bounds the count from above. Observation noise, of any size above the
+// least dimension d directly (see ExactSupport; d at most Kmax), d is the
+// count, with confidence 1, and the principal fits are not made;
+// otherwise d bounds the count from above. Observation noise, of any size above the
 // rounding, leaves no exact structure, and the search is not made on
 // channels whose values repeat (quantised data lie on a lattice, where
-// points line up exactly); the count is then the fits'. Over the 168
-// noise-free datasets of eleven suites of BenchmarkCount, every
-// dimension found was at least the true count, and every one found by
-// two rows or more was exact (67 datasets).
+// points line up exactly); the count is then the fits'. Over the
+// noise-free datasets of BenchmarkCount's suites, every dimension found
+// was at least the true count, and every one found directly by two rows
+// or more was exact (see ExactSupport).
 //
 // f must have no missing values. Cancelling ctx stops the search and the
 // fits and returns ctx.Err().
@@ -759,7 +759,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 
 	// Exact low-dimensional structure, when found from ExactSupport rows,
 	// is the count: the principal fits are not needed.
-	if ex := res.Exact; ex.Dimension > 0 && ex.Dimension <= Kmax && ex.Support >= ExactSupport {
+	if ex := res.Exact; ex.Dimension > 0 && ex.Dimension <= Kmax && ex.Direct >= ExactSupport {
 		rule := res.K
 		res.K, res.Confidence, ex.Chosen = ex.Dimension, 1, true
 		if !rs.NoPrincipal {

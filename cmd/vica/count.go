@@ -101,9 +101,9 @@ this).
 Before the fits, the rows' neighbourhoods are searched for points that
 lie exactly (to rounding) in a lower-dimensional flat: noise-free
 channels of a piecewise-linear mixing, such as leaky-ReLU layers, are
-K-dimensional linear pieces. When two or more rows find the same least
-dimension, it is the count; when one does, it bounds the count from
-above. Noisy channels show no such structure, and channels whose values
+K-dimensional linear pieces. When two or more rows find the least
+dimension directly among their nearest neighbours, it is the count;
+otherwise it bounds the count from above. Noisy channels show no such structure, and channels whose values
 repeat (quantised data) are not searched. --json adds the per-dimension KL, the bound for each number of
 sources with its standard error, both counts, their agreement, the final
 count, a confidence (the share of restarts and rules that agree with it)
@@ -159,14 +159,14 @@ func printCount(w io.Writer, r *selection.Result) {
 			fmt.Fprintf(w, "exact structure: not searched: %s\n", x.Skipped)
 		case x.Dimension == 0:
 			fmt.Fprintf(w, "exact structure: none in %d rows' neighbourhoods (noise, or as many sources as channels)\n", x.Points)
-		case x.Support >= selection.ExactSupport && x.Chosen:
-			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions, so the count is %d\n", x.Support, x.Points, x.Dimension, x.Dimension)
+		case x.Direct >= selection.ExactSupport && x.Chosen:
+			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), so the count is %d\n", x.Support, x.Points, x.Dimension, x.Direct, x.Dimension)
 		case x.Chosen:
-			fmt.Fprintf(w, "exact structure: 1 of %d rows' neighbourhoods lies exactly in %d dimensions, which bounds the count\n", x.Points, x.Dimension)
+			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), which bounds the count\n", x.Support, x.Points, x.Dimension, x.Direct)
 		case x.Dimension > r.MaxSources:
 			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions, more than the %d sources considered\n", x.Support, x.Points, x.Dimension, r.MaxSources)
 		default:
-			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions, an upper bound the count does not exceed\n", x.Support, x.Points, x.Dimension)
+			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), an upper bound the count does not exceed\n", x.Support, x.Points, x.Dimension, x.Direct)
 		}
 	}
 	if p := r.Principal; p != nil {
