@@ -524,10 +524,10 @@ const sweepStream = 0x73656c65 // "sele"
 // and within one piece it is K. When at least ExactSupport rows find the
 // least dimension d directly (see ExactSupport; d at most Kmax), d is the
 // count, with confidence 1, and the principal fits are not made;
-// otherwise d bounds the count from above. Observation noise, of any size above the
-// rounding, leaves no exact structure, and the search is not made on
-// channels whose values repeat (quantised data lie on a lattice, where
-// points line up exactly); the count is then the fits'. Over the
+// otherwise d bounds the count from above. Observation noise, of any size
+// above the rounding, leaves no exact structure, and the search is not
+// made on channels whose values repeat (quantised data lie on a lattice,
+// where points line up exactly); the count is then the fits'. Over the
 // noise-free datasets of BenchmarkCount's suites, every dimension found
 // was at least the true count, and every one found directly by two rows
 // or more was exact (see ExactSupport).
@@ -757,8 +757,8 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	res.Confidence = agreement(res.Votes, res.K)
 
-	// Exact low-dimensional structure, when found from ExactSupport rows,
-	// is the count: the principal fits are not needed.
+	// Exact low-dimensional structure, when found directly by
+	// ExactSupport rows, is the count: the principal fits are not needed.
 	if ex := res.Exact; ex.Dimension > 0 && ex.Dimension <= Kmax && ex.Direct >= ExactSupport {
 		rule := res.K
 		res.K, res.Confidence, ex.Chosen = ex.Dimension, 1, true
@@ -867,8 +867,8 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	if err := check(); err != nil {
 		return nil, err
 	}
-	// Otherwise exact structure found from fewer rows bounds the count
-	// from above.
+	// Otherwise the least dimension of exact structure, found directly by
+	// fewer rows or only by longer searches, bounds the count from above.
 	if ex := res.Exact; ex.Dimension > 0 && res.K > ex.Dimension {
 		res.K, ex.Chosen = ex.Dimension, true
 		res.Confidence = agreement(res.Votes, res.K)
