@@ -2,6 +2,7 @@ package selection
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -120,5 +121,27 @@ func TestEstimateExact(t *testing.T) {
 	}
 	if p := r.Principal; p == nil || p.Consulted || !strings.Contains(p.Skipped, "exactly") || p.RuleCount != min(r.KLCount, r.ELBOCount) {
 		t.Errorf("principal %+v; want skipped for the exact structure, with the rule's count", r.Principal)
+	}
+}
+
+// BenchmarkExactStructure times the search on the speed benchmark's shape,
+// 10,000 rows of 10 channels: 5 sources through 2 layers with 20 dB of
+// noise (no structure: every row's search runs to the end) and without
+// (the search stops at the first flat).
+func BenchmarkExactStructure(b *testing.B) {
+	for _, snr := range []float64{20, 0} {
+		ds, err := synth.Generate(&synth.Settings{Sources: 5, Channels: 10, Segments: 40, SegmentLength: 250, MixingLayers: 2, SNR: snr, Seed: 7})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("rows=10000/cols=10/snr=%g", snr), func(b *testing.B) {
+			for b.Loop() {
+				ex, err := exactStructure(context.Background(), ds.X, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(ex.Dimension), "dimension")
+			}
+		})
 	}
 }
