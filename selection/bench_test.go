@@ -88,8 +88,9 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // 2026-11-26 and shaped the first rule of the exact-structure search
 // (ExactSupport). Made for that search and only measured with it: seeds
 // 33100 and 34100 (48 each), extra/seeds=35100 and plus2/seeds=36100
-// (its settings were looked at on them, and none changed after). A
-// 48-dataset suite and a D = K + 1 one in one run:
+// (its two later corrections were found on older suites and on a wider
+// trial search, and left their counts unchanged). A 48-dataset suite and
+// a D = K + 1 one in one run:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=33100|extra)$/^(datasets=48|seeds=35100)$' -benchtime 1x -timeout 90m -v
 func BenchmarkCount(b *testing.B) {

@@ -3,11 +3,11 @@ package selection
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/vica-dev/vica/timeseries"
+	"gonum.org/v1/gonum/floats"
 )
 
 const (
@@ -184,7 +184,7 @@ func (l *local) dimension(p int) (d, c int) {
 			l.v[j][i] = xq - xp[i]
 		}
 		copy(l.res[j], l.v[j])
-		l.norm[j] = math.Sqrt(dot(l.v[j], l.v[j]))
+		l.norm[j] = floats.Norm(l.v[j], 2)
 	}
 	var in []int
 	for c = 1; c < D && c < k; c++ {
@@ -192,16 +192,13 @@ func (l *local) dimension(p int) (d, c int) {
 		// the next basis direction; project it off the others' residuals
 		// (modified Gram-Schmidt).
 		q := l.res[c-1]
-		s := math.Sqrt(dot(q, q))
+		qq := floats.Dot(q, q)
 		for j := c; j < k; j++ {
-			a := dot(q, l.res[j]) / (s * s)
-			for i := range l.res[j] {
-				l.res[j][i] -= a * q[i]
-			}
+			floats.AddScaled(l.res[j], -floats.Dot(q, l.res[j])/qq, q)
 		}
 		in = in[:0]
 		for j := c; j < k; j++ {
-			if math.Sqrt(dot(l.res[j], l.res[j])) < ExactTolerance*l.norm[j] {
+			if floats.Norm(l.res[j], 2) < ExactTolerance*l.norm[j] {
 				in = append(in, j)
 			}
 		}
@@ -250,10 +247,7 @@ func (l *local) flat(pts [][]float64, d int) [][]float64 {
 				break
 			}
 			b := slices.Clone(r)
-			s := math.Sqrt(dot(b, b))
-			for j := range b {
-				b[j] /= s
-			}
+			floats.Scale(1/floats.Norm(b, 2), b)
 			basis = append(basis, b)
 		}
 		if !ok {
@@ -275,20 +269,15 @@ func (l *local) flat(pts [][]float64, d int) [][]float64 {
 // residual sets r to x - base less its projection on the orthonormal
 // basis, and returns |r| / |x - base| (0 when x is base).
 func (l *local) residual(r, x, base []float64, basis [][]float64) float64 {
-	for i := range r {
-		r[i] = x[i] - base[i]
-	}
-	n := math.Sqrt(dot(r, r))
+	floats.SubTo(r, x, base)
+	n := floats.Norm(r, 2)
 	if n == 0 {
 		return 0
 	}
 	for _, b := range basis {
-		a := dot(b, r)
-		for i := range r {
-			r[i] -= a * b[i]
-		}
+		floats.AddScaled(r, -floats.Dot(b, r), b)
 	}
-	return math.Sqrt(dot(r, r)) / n
+	return floats.Norm(r, 2) / n
 }
 
 // nearest sets l.nb to the rows nearest to row p (p excluded), nearest
@@ -319,12 +308,4 @@ func (l *local) nearest(p int) {
 		copy(l.dist[i+1:], l.dist[i:])
 		l.nb[i], l.dist[i] = q, s
 	}
-}
-
-func dot(a, b []float64) float64 {
-	var s float64
-	for i, x := range a {
-		s += x * b[i]
-	}
-	return s
 }

@@ -103,8 +103,9 @@ lie exactly (to rounding) in a lower-dimensional flat: noise-free
 channels of a piecewise-linear mixing, such as leaky-ReLU layers, are
 K-dimensional linear pieces. When two or more rows find the least
 dimension directly among their nearest neighbours, it is the count;
-otherwise it bounds the count from above. Noisy channels show no such structure, and channels whose values
-repeat (quantised data) are not searched. --json adds the per-dimension KL, the bound for each number of
+otherwise it bounds the count from above. Noisy channels show no such
+structure, and channels whose values repeat (quantised data) are not
+searched. --json adds the per-dimension KL, the bound for each number of
 sources with its standard error, both counts, their agreement, the final
 count, a confidence (the share of restarts and rules that agree with it)
 and two linear baselines (Minka's PCA dimensionality and the largest
