@@ -3,6 +3,7 @@ package selection
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -184,7 +185,7 @@ func (l *local) dimension(p int) (d, c int) {
 			l.v[j][i] = xq - xp[i]
 		}
 		copy(l.res[j], l.v[j])
-		l.norm[j] = floats.Norm(l.v[j], 2)
+		l.norm[j] = norm(l.v[j])
 	}
 	var in []int
 	for c = 1; c < D && c < k; c++ {
@@ -198,7 +199,7 @@ func (l *local) dimension(p int) (d, c int) {
 		}
 		in = in[:0]
 		for j := c; j < k; j++ {
-			if floats.Norm(l.res[j], 2) < ExactTolerance*l.norm[j] {
+			if norm(l.res[j]) < ExactTolerance*l.norm[j] {
 				in = append(in, j)
 			}
 		}
@@ -247,7 +248,7 @@ func (l *local) flat(pts [][]float64, d int) [][]float64 {
 				break
 			}
 			b := slices.Clone(r)
-			floats.Scale(1/floats.Norm(b, 2), b)
+			floats.Scale(1/norm(b), b)
 			basis = append(basis, b)
 		}
 		if !ok {
@@ -270,14 +271,14 @@ func (l *local) flat(pts [][]float64, d int) [][]float64 {
 // basis, and returns |r| / |x - base| (0 when x is base).
 func (l *local) residual(r, x, base []float64, basis [][]float64) float64 {
 	floats.SubTo(r, x, base)
-	n := floats.Norm(r, 2)
+	n := norm(r)
 	if n == 0 {
 		return 0
 	}
 	for _, b := range basis {
 		floats.AddScaled(r, -floats.Dot(b, r), b)
 	}
-	return floats.Norm(r, 2) / n
+	return norm(r) / n
 }
 
 // nearest sets l.nb to the rows nearest to row p (p excluded), nearest
@@ -309,3 +310,9 @@ func (l *local) nearest(p int) {
 		l.nb[i], l.dist[i] = q, s
 	}
 }
+
+// norm returns the Euclidean norm of x. floats.Norm(x, 2) guards against
+// overflow with a rescaling loop, which made the search 0.81 s against
+// 0.60 s on BenchmarkExactStructure's noise-free case; the scaled
+// channels are far from overflow.
+func norm(x []float64) float64 { return math.Sqrt(floats.Dot(x, x)) }
