@@ -311,7 +311,9 @@ func finite(x float64) *float64 {
 type Result struct {
 	// K is the final estimate of the number of sources.
 	K int `json:"sources"`
-	// Rule is the rule that gave K.
+	// Rule is the rule that combined the two counts (Settings.Rule). K is
+	// its count unless the principal-components check (Principal.Chosen)
+	// or exact structure (Exact.Chosen) set it.
 	Rule string `json:"rule"`
 	// KLCount is the number of dimensions of the long MaxSources fit (of
 	// the R, the one with the best held-out bound) whose mean KL exceeds
@@ -563,18 +565,11 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		}
 	}
 
-	seeds := rand.New(rand.NewPCG(rs.Seed, sweepStream))
-	user := rs.ICA.VAE // the caller's network settings, zeros where unset
 	// The jobs in a fixed order with their seeds, so that the result does
-	// not depend on how they are scheduled.
-	// The sweep's fits all get the same budget, so that their bounds
-	// compare; the KL count reads R more fits of Kmax dimensions, trained
-	// TopStepsFactor times longer.
-	type job struct {
-		K, r, fit       int
-		long, principal bool
-		seed            uint64
-	}
+	// not depend on how they are scheduled. The sweep's fits all get the
+	// same budget, so that their bounds compare; the KL count reads R more
+	// fits of Kmax dimensions, trained TopStepsFactor times longer.
+	seeds := rand.New(rand.NewPCG(rs.Seed, sweepStream))
 	var jobs []job
 	for K := 1; K <= Kmax; K++ {
 		for r := range R {
@@ -586,101 +581,22 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	}
 	// The long fits again, on a second preparation whose channels are
 	// replaced by their whitened principal components, if the rule's
-	// count calls for them (see below); their seeds are drawn now so that
-	// the others' do not depend on it.
+	// count calls for them (see principalCheck); their seeds are drawn now
+	// so that the others' do not depend on it.
 	var pjobs []job
 	if !rs.NoPrincipal {
 		for r := range R {
 			pjobs = append(pjobs, job{K: Kmax, r: r, long: true, principal: true, seed: seeds.Uint64()})
 		}
 	}
-	var pc *ica.Prepared // the principal components, if fitted
-	fits := len(jobs)    // for Progress; the principal fits add to it
-	P := rs.Parallel
-	if P == 0 {
-		P = prep.VAE.Threads // one fit per thread of the budget
+	e := &estimation{rs: rs, f: f, base: base, prep: prep, fits: len(jobs)}
+	e.parallel = rs.Parallel
+	if e.parallel == 0 {
+		e.parallel = prep.VAE.Threads // one fit per thread of the budget
 	}
-	P = min(P, len(jobs))
-	threads := max(1, prep.VAE.Threads/P)
-	run := func(ctx context.Context, j job, progress func(Progress)) (outcome, error) {
-		prep := prep
-		if j.principal {
-			prep = pc
-		}
-		vs := prep.VAE
-		vs.Latent = j.K
-		vs.Threads = threads
-		vs.FixedObsVariance = 0 // learned
-		vs.FullCovariance = false
-		vs.Weights = vae.Weights{} // a bound, whose values compare across K
-		L := rs.TrainSamples
-		if j.principal {
-			L = rs.PrincipalSamples
-		}
-		if L > 1 {
-			vs.Samples = L
-			vs.ImportanceWeighted, vs.DoublyReparameterized = true, true
-		}
-		vs.Epochs = rs.Epochs
-		if vs.Epochs == 0 {
-			steps := rs.Steps
-			if j.long {
-				steps *= TopStepsFactor
-			}
-			per := (prep.Train.X.Len() + vs.BatchSize - 1) / vs.BatchSize
-			vs.Epochs = max(10, (steps+per-1)/per)
-		}
-		if user.WarmupEpochs == 0 {
-			vs.WarmupEpochs = int(math.Round(DefaultWarmupShare * float64(vs.Epochs)))
-		}
-		if user.Patience == 0 {
-			vs.Patience = -1
-		}
-		var report func(vae.Progress)
-		if progress != nil {
-			report = func(p vae.Progress) {
-				progress(Progress{Fit: j.fit, Fits: fits, Sources: j.K, Restart: j.r + 1, Progress: p})
-			}
-		}
-		rng := rand.New(rand.NewPCG(j.seed, sweepStream))
-		net, _, err := vae.Train(ctx, prep.Train, prep.Valid, &vs, rng, report)
-		if ctx.Err() != nil {
-			return outcome{}, ctx.Err()
-		}
-		o := outcome{bound: math.NaN()}
-		switch {
-		case errors.Is(err, vae.ErrDiverged):
-			// A failed fit: NaN in the table, no vote.
-		case err != nil:
-			return outcome{}, fmt.Errorf("selection: %d sources, restart %d: %w", j.K, j.r+1, err)
-		default:
-			o.net, o.kl = net, net.KLPerDim(prep.Train)
-			o.blocks = make([]float64, len(prep.Blocks))
-			var sum float64
-			var n int
-			for b, d := range prep.Blocks {
-				o.blocks[b] = net.IWAE(d, rs.Samples, rng)
-				sum += o.blocks[b] * float64(d.X.Len())
-				n += d.X.Len()
-			}
-			o.bound = sum / float64(n)
-		}
-		return o, nil
-	}
-	runAll := func(jobs []job) ([]outcome, error) {
-		done := make([]outcome, len(jobs))
-		// In reverse: the long fits first, then the largest models, so
-		// that the last to finish are the shortest; the results do not
-		// depend on the order.
-		err := parallel.Run(ctx, len(jobs), P, rs.Progress, func(ctx context.Context, i int, progress func(Progress)) error {
-			var err error
-			k := len(jobs) - 1 - i
-			done[k], err = run(ctx, jobs[k], progress)
-			return err
-		})
-		return done, err
-	}
-	done, err := runAll(jobs)
+	e.parallel = min(e.parallel, len(jobs))
+	e.threads = max(1, prep.VAE.Threads/e.parallel)
+	done, err := e.runAll(ctx, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -768,104 +684,14 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		}
 		return res, nil
 	}
-
-	check := func() error {
-		// When the rule's count is at least 2 and leaves at most
-		// PrincipalSlack usable channels unexplained, the long fits again on
-		// the whitened principal components; their count replaces the rule's
-		// if their held-out bound is better by PrincipalZ standard errors.
-		if rs.NoPrincipal {
-			return nil
+	if !rs.NoPrincipal {
+		var longBest *outcome
+		if top >= 0 {
+			longBest = &long[top]
 		}
-		p := &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), NoiseShare: math.NaN(), RuleCount: res.K}
-		res.Principal = p
-		switch D := len(prep.Channels); {
-		case top < 0:
-			p.Skipped = "every long fit to the channels failed"
-			return nil
-		case res.K < 2:
-			// One source through a nonlinear mixing traces a curve whose
-			// bends span further principal directions, and their variance
-			// changes with the source's: the check would count them.
-			p.Skipped = "the rule counts one source, and the check is made from two (with one, the principal fits count the mixing's curvature as a second)"
-			return nil
-		case res.K < D-PrincipalSlack:
-			p.Skipped = fmt.Sprintf("the count leaves %d of %d usable channels unexplained, more than %d", D-res.K, D, PrincipalSlack)
-			return nil
+		if res.Principal, err = e.principalCheck(ctx, res, longBest, pjobs, opt); err != nil {
+			return nil, err
 		}
-		sp, err := channelSpectrum(prep)
-		if err != nil {
-			p.Skipped = "the channels' covariance is nearly singular"
-			return nil
-		}
-		p.NoiseShare = sp.noiseShare(long[top].net.ObsLogVar())
-		if !(p.NoiseShare >= PrincipalNoiseShare) {
-			p.Skipped = fmt.Sprintf("the channel fits explain the weakest principal direction as signal (%.0f%% of its variance in their noise, under %.0f%%)", 100*p.NoiseShare, 100*PrincipalNoiseShare)
-			return nil
-		}
-		if pc, err = ica.Prepare(f, &base); err != nil {
-			return err
-		}
-		logDet, err := sp.whiten(pc)
-		if err != nil {
-			return err
-		}
-		p.Consulted = true
-		for i := range pjobs {
-			pjobs[i].fit = fits + i + 1
-		}
-		fits += len(pjobs)
-		principal, err := runAll(pjobs)
-		if err != nil {
-			return err
-		}
-		pb := bestFit(principal)
-		if pb < 0 {
-			return nil
-		}
-		steps := float64(pc.All.X.Dim() / len(pc.Channels)) // time steps per window
-		p.ChannelsBound = long[top].bound
-		p.Bound = principal[pb].bound + steps*logDet
-		// each fit's spreads, for the decision and its confidence
-		spreads := make([][]float64, len(principal))
-		for r, o := range principal {
-			if o.net != nil {
-				spreads[r] = segmentSpread(o.net, pc.Train.Segment)
-			}
-		}
-		spread := spreads[pb]
-		p.KLCount = principalCount(principal[pb].kl, spread, rs.KLThreshold)
-		p.Stationary = principalCount(principal[pb].kl, nil, rs.KLThreshold) - p.KLCount
-		for _, k := range byKL(principal[pb].kl) {
-			p.PerDimKL = append(p.PerDimKL, principal[pb].kl[k])
-			if spread != nil {
-				p.PerDimSpread = append(p.PerDimSpread, spread[k])
-			}
-		}
-		// the per-block differences: the blocks are the same rows in both
-		// preparations
-		d := make([]float64, len(prep.Blocks))
-		for b := range d {
-			d[b] = principal[pb].blocks[b] + steps*logDet - long[top].blocks[b]
-		}
-		e := stdErr(d)
-		p.Gain = mean(d)
-		p.Margin = PrincipalZ * math.Sqrt(e*e+opt)
-		if p.Gain > p.Margin && p.KLCount > 0 {
-			p.Chosen = true
-			res.K = p.KLCount
-			var pass int
-			for r, o := range principal {
-				if o.net != nil && principalCount(o.kl, spreads[r], rs.KLThreshold) == res.K {
-					pass++
-				}
-			}
-			res.Confidence = float64(pass) / float64(R)
-		}
-		return nil
-	}
-	if err := check(); err != nil {
-		return nil, err
 	}
 	// Otherwise the least dimension of exact structure, found directly by
 	// fewer rows or only by longer searches, bounds the count from above.
@@ -874,6 +700,210 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		res.Confidence = agreement(res.Votes, res.K)
 	}
 	return res, nil
+}
+
+// A job is one fit of Estimate.
+type job struct {
+	K, r, fit       int // latent dimensions, restart, number for Progress
+	long, principal bool
+	seed            uint64
+}
+
+// estimation holds what Estimate's fits share.
+type estimation struct {
+	rs   Settings
+	f    *timeseries.Frame
+	base ica.Settings  // the preparation's settings, Sources = Kmax
+	prep *ica.Prepared // the channels
+	pc   *ica.Prepared // their whitened principal components, once made
+
+	fits              int // the number of fits, for Progress
+	parallel, threads int // fits at a time, threads per fit
+}
+
+// fit trains the network of job j and evaluates its held-out bound on
+// every validation block. A fit that diverged has a NaN bound and no
+// network.
+func (e *estimation) fit(ctx context.Context, j job, progress func(Progress)) (outcome, error) {
+	rs, prep := &e.rs, e.prep
+	if j.principal {
+		prep = e.pc
+	}
+	user := rs.ICA.VAE // the caller's network settings, zeros where unset
+	vs := prep.VAE
+	vs.Latent = j.K
+	vs.Threads = e.threads
+	vs.FixedObsVariance = 0 // learned
+	vs.FullCovariance = false
+	vs.Weights = vae.Weights{} // a bound, whose values compare across K
+	L := rs.TrainSamples
+	if j.principal {
+		L = rs.PrincipalSamples
+	}
+	if L > 1 {
+		vs.Samples = L
+		vs.ImportanceWeighted, vs.DoublyReparameterized = true, true
+	}
+	vs.Epochs = rs.Epochs
+	if vs.Epochs == 0 {
+		steps := rs.Steps
+		if j.long {
+			steps *= TopStepsFactor
+		}
+		per := (prep.Train.X.Len() + vs.BatchSize - 1) / vs.BatchSize
+		vs.Epochs = max(10, (steps+per-1)/per)
+	}
+	if user.WarmupEpochs == 0 {
+		vs.WarmupEpochs = int(math.Round(DefaultWarmupShare * float64(vs.Epochs)))
+	}
+	if user.Patience == 0 {
+		vs.Patience = -1
+	}
+	var report func(vae.Progress)
+	if progress != nil {
+		report = func(p vae.Progress) {
+			progress(Progress{Fit: j.fit, Fits: e.fits, Sources: j.K, Restart: j.r + 1, Progress: p})
+		}
+	}
+	rng := rand.New(rand.NewPCG(j.seed, sweepStream))
+	net, _, err := vae.Train(ctx, prep.Train, prep.Valid, &vs, rng, report)
+	if ctx.Err() != nil {
+		return outcome{}, ctx.Err()
+	}
+	o := outcome{bound: math.NaN()}
+	switch {
+	case errors.Is(err, vae.ErrDiverged):
+		// A failed fit: NaN in the table, no vote.
+	case err != nil:
+		return outcome{}, fmt.Errorf("selection: %d sources, restart %d: %w", j.K, j.r+1, err)
+	default:
+		o.net, o.kl = net, net.KLPerDim(prep.Train)
+		o.blocks = make([]float64, len(prep.Blocks))
+		var sum float64
+		var n int
+		for b, d := range prep.Blocks {
+			o.blocks[b] = net.IWAE(d, rs.Samples, rng)
+			sum += o.blocks[b] * float64(d.X.Len())
+			n += d.X.Len()
+		}
+		o.bound = sum / float64(n)
+	}
+	return o, nil
+}
+
+// runAll makes the fits of jobs, e.parallel at a time, and returns their
+// outcomes in the jobs' order.
+func (e *estimation) runAll(ctx context.Context, jobs []job) ([]outcome, error) {
+	done := make([]outcome, len(jobs))
+	// In reverse: the long fits first, then the largest models, so that
+	// the last to finish are the shortest; the results do not depend on
+	// the order.
+	err := parallel.Run(ctx, len(jobs), e.parallel, e.rs.Progress, func(ctx context.Context, i int, progress func(Progress)) error {
+		var err error
+		k := len(jobs) - 1 - i
+		done[k], err = e.fit(ctx, jobs[k], progress)
+		return err
+	})
+	return done, err
+}
+
+// principalCheck makes the principal-components check on the rule's count
+// res.K (see Estimate), given the best long fit to the channels (nil if
+// every one failed), the principal fits' jobs and the restart variance
+// opt. When the principal fits' count is taken it sets res.K and
+// res.Confidence. It returns the check's report.
+func (e *estimation) principalCheck(ctx context.Context, res *Result, long *outcome, pjobs []job, opt float64) (*Principal, error) {
+	// When the rule's count is at least 2 and leaves at most
+	// PrincipalSlack usable channels unexplained, the long fits again on
+	// the whitened principal components; their count replaces the rule's
+	// if their held-out bound is better by PrincipalZ standard errors.
+	rs, prep := &e.rs, e.prep
+	p := &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), NoiseShare: math.NaN(), RuleCount: res.K}
+	switch D := len(prep.Channels); {
+	case long == nil:
+		p.Skipped = "every long fit to the channels failed"
+		return p, nil
+	case res.K < 2:
+		// One source through a nonlinear mixing traces a curve whose
+		// bends span further principal directions, and their variance
+		// changes with the source's: the check would count them.
+		p.Skipped = "the rule counts one source, and the check is made from two (with one, the principal fits count the mixing's curvature as a second)"
+		return p, nil
+	case res.K < D-PrincipalSlack:
+		p.Skipped = fmt.Sprintf("the count leaves %d of %d usable channels unexplained, more than %d", D-res.K, D, PrincipalSlack)
+		return p, nil
+	}
+	sp, err := channelSpectrum(prep)
+	if err != nil {
+		p.Skipped = "the channels' covariance is nearly singular"
+		return p, nil
+	}
+	p.NoiseShare = sp.noiseShare(long.net.ObsLogVar())
+	if !(p.NoiseShare >= PrincipalNoiseShare) {
+		p.Skipped = fmt.Sprintf("the channel fits explain the weakest principal direction as signal (%.0f%% of its variance in their noise, under %.0f%%)", 100*p.NoiseShare, 100*PrincipalNoiseShare)
+		return p, nil
+	}
+	if e.pc, err = ica.Prepare(e.f, &e.base); err != nil {
+		return nil, err
+	}
+	pc := e.pc
+	logDet, err := sp.whiten(pc)
+	if err != nil {
+		return nil, err
+	}
+	p.Consulted = true
+	for i := range pjobs {
+		pjobs[i].fit = e.fits + i + 1
+	}
+	e.fits += len(pjobs)
+	principal, err := e.runAll(ctx, pjobs)
+	if err != nil {
+		return nil, err
+	}
+	pb := bestFit(principal)
+	if pb < 0 {
+		return p, nil
+	}
+	steps := float64(pc.All.X.Dim() / len(pc.Channels)) // time steps per window
+	p.ChannelsBound = long.bound
+	p.Bound = principal[pb].bound + steps*logDet
+	// each fit's spreads, for the decision and its confidence
+	spreads := make([][]float64, len(principal))
+	for r, o := range principal {
+		if o.net != nil {
+			spreads[r] = segmentSpread(o.net, pc.Train.Segment)
+		}
+	}
+	spread := spreads[pb]
+	p.KLCount = principalCount(principal[pb].kl, spread, rs.KLThreshold)
+	p.Stationary = principalCount(principal[pb].kl, nil, rs.KLThreshold) - p.KLCount
+	for _, k := range byKL(principal[pb].kl) {
+		p.PerDimKL = append(p.PerDimKL, principal[pb].kl[k])
+		if spread != nil {
+			p.PerDimSpread = append(p.PerDimSpread, spread[k])
+		}
+	}
+	// the per-block differences: the blocks are the same rows in both
+	// preparations
+	d := make([]float64, len(prep.Blocks))
+	for b := range d {
+		d[b] = principal[pb].blocks[b] + steps*logDet - long.blocks[b]
+	}
+	se := stdErr(d)
+	p.Gain = mean(d)
+	p.Margin = PrincipalZ * math.Sqrt(se*se+opt)
+	if p.Gain > p.Margin && p.KLCount > 0 {
+		p.Chosen = true
+		res.K = p.KLCount
+		var pass int
+		for r, o := range principal {
+			if o.net != nil && principalCount(o.kl, spreads[r], rs.KLThreshold) == res.K {
+				pass++
+			}
+		}
+		res.Confidence = float64(pass) / float64(len(principal))
+	}
+	return p, nil
 }
 
 // agreement returns the share of votes equal to k.
