@@ -34,7 +34,7 @@ func TestExactStructure(t *testing.T) {
 	}
 	t.Logf("noise-free: %+v", ex)
 	// 3 sources in 6 channels through 2 layers: most neighbourhoods hold
-	// 5 or more points of one linear piece (measured: 490 of 500 rows on
+	// 5 or more points of one linear piece (measured with 500 rows: 490 on
 	// the suites' 3-in-6 datasets).
 	if !ex.Searched || ex.Dimension != 3 || ex.Support < ex.Points/2 || ex.Direct < ex.Support/2 {
 		t.Errorf("noise-free: dimension %d from %d of %d rows, %d directly (searched %v); want 3 from most, most directly", ex.Dimension, ex.Support, ex.Points, ex.Direct, ex.Searched)

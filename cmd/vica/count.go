@@ -152,8 +152,16 @@ func printCount(w io.Writer, r *selection.Result) {
 	if !r.Agree {
 		agree = "disagree"
 	}
-	fmt.Fprintf(w, "sources: %d (rule %s, confidence %.2f); per-dimension KL says %d, held-out bound says %d: they %s\n",
-		r.K, r.Rule, r.Confidence, r.KLCount, r.ELBOCount, agree)
+	// what set the count: the later steps override the rule
+	by := "rule " + r.Rule
+	switch {
+	case r.Exact != nil && r.Exact.Chosen:
+		by = "exact structure"
+	case r.Principal != nil && r.Principal.Chosen:
+		by = "principal components"
+	}
+	fmt.Fprintf(w, "sources: %d (%s, confidence %.2f); per-dimension KL says %d, held-out bound says %d: they %s\n",
+		r.K, by, r.Confidence, r.KLCount, r.ELBOCount, agree)
 	if x := r.Exact; x != nil {
 		switch {
 		case !x.Searched:
