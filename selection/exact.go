@@ -169,14 +169,16 @@ func newLocal(f *timeseries.Frame, rng *rand.Rand) *local {
 // subspace, or 0 if none was, and the dimension c of the first span that
 // held farther neighbours, from which d was searched down.
 //
-// It spans the differences to the nearest neighbours one by one (c
-// dimensions after c neighbours) until two or more farther neighbours lie
-// in that span: then p, the c neighbours and those in the span are c+3 or
-// more points in c dimensions. In a piecewise-linear mixing the nearest
-// neighbours often straddle a kink, and two linear pieces of dimension K
-// span K+1 dimensions together; so the points in the span are searched,
-// by random subsets, for d+2 of them in a (d-1)-dimensional affine
-// subspace, and d is lowered while one is found.
+// It spans the differences to the nearest neighbours one by one, nearest
+// first, until two or more neighbours other than those spanning lie in
+// that span: then p, the c spanning neighbours and those in the span are
+// c+3 or more points in c dimensions. A neighbour already in the span
+// adds no direction (its residual is rounding) and is kept as one of the
+// points in it. In a piecewise-linear mixing the nearest neighbours
+// often straddle a kink, and two linear pieces of dimension K span K+1
+// dimensions together; so the points in the span are searched, by random
+// subsets, for d+2 of them in a (d-1)-dimensional affine subspace, and d
+// is lowered while one is found.
 //
 // Two points beyond those that define a flat, not one: a single point
 // falls within ExactTolerance of a flat by chance once in about 1e10
@@ -197,31 +199,45 @@ func (l *local) dimension(p int) (d, c int) {
 		copy(l.res[j], l.v[j])
 		l.norm[j] = norm(l.v[j])
 	}
-	var in []int
-	for c = 1; c < D && c < k; c++ {
-		// The residual of neighbour c-1 off the span of the first c-1 is
-		// the next basis direction; project it off the others' residuals
-		// (modified Gram-Schmidt).
-		q := l.res[c-1]
-		qq := floats.Dot(q, q)
-		for j := c; j < k; j++ {
-			floats.AddScaled(l.res[j], -floats.Dot(q, l.res[j])/qq, q)
+	tiny := func(j int) bool { return norm(l.res[j]) < ExactTolerance*l.norm[j] }
+	var basis, skipped, in []int
+	for j := range k {
+		if tiny(j) {
+			// in the span of the basis already: its residual is rounding,
+			// no direction
+			skipped = append(skipped, j)
+			continue
 		}
-		in = in[:0]
-		for j := c; j < k; j++ {
-			if norm(l.res[j]) < ExactTolerance*l.norm[j] {
-				in = append(in, j)
+		if len(basis) == D-1 {
+			break // D directions span everything
+		}
+		basis = append(basis, j)
+		// the residual of neighbour j off the span so far is the next
+		// basis direction; project it off the later ones' residuals
+		// (modified Gram-Schmidt)
+		q := l.res[j]
+		qq := floats.Dot(q, q)
+		for i := j + 1; i < k; i++ {
+			floats.AddScaled(l.res[i], -floats.Dot(q, l.res[i])/qq, q)
+		}
+		in = append(in[:0], skipped...)
+		for i := j + 1; i < k; i++ {
+			if tiny(i) {
+				in = append(in, i)
 			}
 		}
 		if len(in) < 2 {
 			continue
 		}
-		// p (the zero difference), the first c neighbours, and those in
+		c = len(basis)
+		// p (the zero difference), the basis neighbours, and those in
 		// their span
 		pts := [][]float64{make([]float64, D)}
-		pts = append(pts, l.v[:c]...)
-		for _, j := range in {
-			pts = append(pts, l.v[j])
+		for _, i := range basis {
+			pts = append(pts, l.v[i])
+		}
+		for _, i := range in {
+			pts = append(pts, l.v[i])
 		}
 		d = c
 		for d > 1 {
