@@ -167,7 +167,7 @@ func printCount(w io.Writer, r *selection.Result) {
 		case !x.Searched:
 			fmt.Fprintf(w, "exact structure: not searched: %s\n", x.Skipped)
 		case x.Dimension == 0:
-			fmt.Fprintf(w, "exact structure: none in %d rows' neighbourhoods (noise, or as many sources as channels)\n", x.Points)
+			fmt.Fprintf(w, "exact structure: none in %d rows' neighbourhoods (noise, a smooth mixing, as many sources as channels, or linear pieces too small for the search)\n", x.Points)
 		case x.Direct >= selection.ExactSupport && x.Chosen:
 			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), so the count is %d\n", x.Support, x.Points, x.Dimension, x.Direct, x.Dimension)
 		case x.Chosen:
