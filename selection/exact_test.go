@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,6 +100,33 @@ func TestLocalDimensionLinear(t *testing.T) {
 	t.Logf("%+v", ex)
 	if ex.Dimension != 2 || ex.Direct < ExactSupport {
 		t.Errorf("dimension %d from %d rows, %d directly; want 2 directly from at least %d", ex.Dimension, ex.Support, ex.Direct, ExactSupport)
+	}
+}
+
+// TestLocalDimensionInSpan: a neighbour that lies on the line through
+// the row and its nearest neighbour adds no direction to the span, and
+// the row finds the plane its neighbours lie in. When such a neighbour's
+// residual (rounding, or exactly zero here) was taken as the next
+// direction, the search spanned the line and that residual, found no
+// point in the span, and ran out of directions.
+func TestLocalDimensionInSpan(t *testing.T) {
+	// points of the plane z = 0.5x - 0.25y + 0.1: the row, its nearest
+	// neighbour at distance about 0.02, the point twice as far along the
+	// same line, and others at least 0.1 away
+	plane := func(x, y float64) []float64 { return []float64{x, y, 0.5*x - 0.25*y + 0.1} }
+	data := slices.Concat(plane(0, 0), plane(0.01, 0.02), plane(0.02, 0.04))
+	for i := range 27 {
+		a := float64(i) * 2.39996 // the golden angle: spread directions
+		r := 0.1 + 0.02*float64(i)
+		data = append(data, plane(r*math.Cos(a), r*math.Sin(a))...)
+	}
+	f, err := timeseries.New([]string{"x", "y", "z"}, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLocal(f, rand.New(rand.NewPCG(1, 2)))
+	if d, c := l.dimension(0); d != 2 || c != 2 {
+		t.Errorf("dimension %d from a span of %d; want 2 from 2", d, c)
 	}
 }
 
