@@ -167,7 +167,7 @@ func newLocal(f *timeseries.Frame, rng *rand.Rand) *local {
 // dimension returns the smallest dimension d such that row p and d+2 or
 // more of its nearest neighbours were found in a d-dimensional affine
 // subspace, or 0 if none was, and the dimension c of the first span that
-// held farther neighbours, from which d was searched down.
+// held two or more other neighbours, from which d was searched down.
 //
 // It spans the differences to the nearest neighbours one by one, nearest
 // first, until two or more neighbours other than those spanning lie in
