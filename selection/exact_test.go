@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func deep(t testing.TB, snr float64) *timeseries.Frame {
 // dB of noise, or through a smooth mixing, show none; and rounded values
 // are not searched.
 func TestExactStructure(t *testing.T) {
-	ex, err := exactStructure(context.Background(), deep(t, 0), 1)
+	ex, err := exactStructure(context.Background(), deep(t, 0), 1, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +47,13 @@ func TestExactStructure(t *testing.T) {
 			t.Errorf("noise-free: %d rows found dimension %d, below the least", ex.Found[d], d)
 		}
 	}
+	// each row's random subsets have their own seed: the same result with
+	// any number of workers
+	if one, _ := exactStructure(context.Background(), deep(t, 0), 1, 1); !reflect.DeepEqual(one, ex) {
+		t.Errorf("noise-free with one worker: %+v; with two: %+v", one, ex)
+	}
 
-	ex, _ = exactStructure(context.Background(), deep(t, 20), 1)
+	ex, _ = exactStructure(context.Background(), deep(t, 20), 1, 2)
 	if !ex.Searched || ex.Dimension != 0 || ex.Support != 0 {
 		t.Errorf("20 dB: %+v; want searched, no dimension", ex)
 	}
@@ -59,7 +65,7 @@ func TestExactStructure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, _ = exactStructure(context.Background(), ds.X, 1)
+	ex, _ = exactStructure(context.Background(), ds.X, 1, 2)
 	if !ex.Searched || ex.Dimension != 0 {
 		t.Errorf("smooth mixing: %+v; want searched, no dimension", ex)
 	}
@@ -68,7 +74,7 @@ func TestExactStructure(t *testing.T) {
 	for i, v := range f.Data() {
 		f.Data()[i] = math.Round(v*100) / 100
 	}
-	ex, _ = exactStructure(context.Background(), f, 1)
+	ex, _ = exactStructure(context.Background(), f, 1, 2)
 	if ex.Searched || !strings.Contains(ex.Skipped, "repeats values") {
 		t.Errorf("rounded: %+v; want skipped for repeated values", ex)
 	}
@@ -93,7 +99,7 @@ func TestLocalDimensionLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := exactStructure(context.Background(), f, 7)
+	ex, err := exactStructure(context.Background(), f, 7, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +171,7 @@ func BenchmarkExactStructure(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("rows=10000/cols=10/snr=%g", snr), func(b *testing.B) {
 			for b.Loop() {
-				ex, err := exactStructure(context.Background(), ds.X, 1)
+				ex, err := exactStructure(context.Background(), ds.X, 1, 2)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -560,7 +560,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 			res.Minka, _ = Minka(spec, f.Rows())
 			res.EigenGap, _ = EigenGap(spec)
 		}
-		if res.Exact, err = exactStructure(ctx, ws.Frame(), rs.Seed); err != nil {
+		if res.Exact, err = exactStructure(ctx, ws.Frame(), rs.Seed, prep.VAE.Threads); err != nil {
 			return nil, err
 		}
 	}
