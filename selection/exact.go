@@ -253,7 +253,8 @@ func (l *local) dimension(p int) (d, c int) {
 		c = len(basis)
 		// p (the zero difference), the basis neighbours, and those in
 		// their span
-		pts := [][]float64{make([]float64, D)}
+		pts := make([][]float64, 1, 1+len(basis)+len(in))
+		pts[0] = make([]float64, D)
 		for _, i := range basis {
 			pts = append(pts, l.v[i])
 		}
@@ -282,7 +283,9 @@ func (l *local) flat(pts [][]float64, d int) [][]float64 {
 		return nil
 	}
 	basis := make([][]float64, 0, d-1)
+	space := make([]float64, (d-1)*l.D) // the basis vectors' storage
 	r := make([]float64, l.D)
+	on := make([][]float64, 0, n) // the points of a trial's subspace
 	for range ExactTrials {
 		idx := l.rng.Perm(n)[:d]
 		base := pts[idx[0]]
@@ -294,14 +297,14 @@ func (l *local) flat(pts [][]float64, d int) [][]float64 {
 				ok = false // the chosen points do not span d-1 dimensions
 				break
 			}
-			b := slices.Clone(r)
-			floats.Scale(1/norm(b), b)
+			b := space[len(basis)*l.D : (len(basis)+1)*l.D]
+			floats.ScaleTo(b, 1/norm(r), r)
 			basis = append(basis, b)
 		}
 		if !ok {
 			continue
 		}
-		var on [][]float64
+		on = on[:0]
 		for _, x := range pts {
 			if l.residual(r, x, base, basis) < ExactTolerance {
 				on = append(on, x)

@@ -679,8 +679,8 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		rule := res.K
 		res.K, res.Confidence, ex.Chosen = ex.Dimension, 1, true
 		if !rs.NoPrincipal {
-			res.Principal = &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), NoiseShare: math.NaN(), RuleCount: rule,
-				Skipped: fmt.Sprintf("the data lie exactly on a %d-dimensional set (see exact)", ex.Dimension)}
+			res.Principal = newPrincipal(rule)
+			res.Principal.Skipped = fmt.Sprintf("the data lie exactly on a %d-dimensional set (see exact)", ex.Dimension)
 		}
 		return res, nil
 	}
@@ -807,6 +807,13 @@ func (e *estimation) runAll(ctx context.Context, jobs []job) ([]outcome, error) 
 	return done, err
 }
 
+// newPrincipal returns the report of a principal-components check on the
+// rule's count, with its figures NaN until they are measured.
+func newPrincipal(ruleCount int) *Principal {
+	nan := math.NaN()
+	return &Principal{Bound: nan, ChannelsBound: nan, Gain: nan, Margin: nan, NoiseShare: nan, RuleCount: ruleCount}
+}
+
 // principalCheck makes the principal-components check on the rule's count
 // res.K (see Estimate), given the best long fit to the channels (nil if
 // every one failed), the principal fits' jobs and the restart variance
@@ -818,7 +825,7 @@ func (e *estimation) principalCheck(ctx context.Context, res *Result, long *outc
 	// the whitened principal components; their count replaces the rule's
 	// if their held-out bound is better by PrincipalZ standard errors.
 	rs, prep := &e.rs, e.prep
-	p := &Principal{Bound: math.NaN(), ChannelsBound: math.NaN(), Gain: math.NaN(), Margin: math.NaN(), NoiseShare: math.NaN(), RuleCount: res.K}
+	p := newPrincipal(res.K)
 	switch D := len(prep.Channels); {
 	case long == nil:
 		p.Skipped = "every long fit to the channels failed"
