@@ -349,6 +349,18 @@ func laplace(rng *rand.Rand) float64 {
 // addNoise adds Gaussian noise to each channel at the given SNR in dB,
 // relative to that channel's variance over all rows.
 func addNoise(x []float64, t, d int, snr float64, rng *rand.Rand) {
+	sd := noiseSD(x, t, d, snr)
+	for i := 0; i < t; i++ {
+		for c := 0; c < d; c++ {
+			x[i*d+c] += sd[c] * rng.NormFloat64()
+		}
+	}
+}
+
+// noiseSD returns the standard deviation of the noise at the given SNR in
+// dB for each of the d channels of x (t rows), relative to that channel's
+// variance over all rows.
+func noiseSD(x []float64, t, d int, snr float64) []float64 {
 	sd := make([]float64, d)
 	for c := 0; c < d; c++ {
 		var mean, ss float64
@@ -362,11 +374,7 @@ func addNoise(x []float64, t, d int, snr float64, rng *rand.Rand) {
 		}
 		sd[c] = math.Sqrt(ss / float64(t) / math.Pow(10, snr/10))
 	}
-	for i := 0; i < t; i++ {
-		for c := 0; c < d; c++ {
-			x[i*d+c] += sd[c] * rng.NormFloat64()
-		}
-	}
+	return sd
 }
 
 func names(prefix string, n int) []string {
