@@ -180,3 +180,27 @@ func BenchmarkExactStructure(b *testing.B) {
 		})
 	}
 }
+
+func TestExactDecide(t *testing.T) {
+	// The bound's cases, by hand: a count above it falls to it, a count
+	// below it rises only when the KL count reaches it.
+	for _, c := range []struct {
+		dim, count, kl, want int
+		chosen, reached      bool
+	}{
+		{dim: 0, count: 5, kl: 6, want: 5},
+		{dim: 7, count: 9, kl: 9, want: 7, chosen: true},
+		{dim: 7, count: 8, kl: 6, want: 7, chosen: true},
+		{dim: 7, count: 6, kl: 7, want: 7, chosen: true, reached: true},
+		{dim: 7, count: 6, kl: 8, want: 6},
+		{dim: 7, count: 6, kl: 6, want: 6},
+		{dim: 7, count: 7, kl: 7, want: 7},
+	} {
+		ex := &Exact{Dimension: c.dim}
+		got := ex.decide(c.count, c.kl)
+		if got != c.want || ex.Chosen != c.chosen || ex.Reached != c.reached {
+			t.Errorf("bound %d, count %d, KL count %d: %d (chosen %v, reached %v), want %d (%v, %v)",
+				c.dim, c.count, c.kl, got, ex.Chosen, ex.Reached, c.want, c.chosen, c.reached)
+		}
+	}
+}

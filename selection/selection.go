@@ -694,9 +694,10 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 		}
 	}
 	// Otherwise the least dimension of exact structure, found directly by
-	// fewer rows or only by longer searches, bounds the count from above.
-	if ex := res.Exact; ex.Dimension > 0 && res.K > ex.Dimension {
-		res.K, ex.Chosen = ex.Dimension, true
+	// fewer rows or only by longer searches, bounds the count (see
+	// Exact.decide).
+	if k := res.Exact.decide(res.K, res.KLCount); k != res.K {
+		res.K = k
 		res.Confidence = agreement(res.Votes, res.K)
 	}
 	return res, nil
