@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vica-dev/vica/ica/synth"
 )
 
 const airQuality = "../../../shared/data/airquality/AirQualityUCI.csv"
@@ -140,6 +142,39 @@ func TestSimulateReproducible(t *testing.T) {
 	}
 	if !bytes.Equal(files[0], files[1]) {
 		t.Fatal("same seed gave different data")
+	}
+}
+
+// TestSimulateInformation: with noise, simulate prints each source's
+// information, the figures of synth.Dataset.Information for the settings it
+// wrote; without noise it prints none.
+func TestSimulateInformation(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "noisy.csv")
+	code, _, stderr := vica(t, "simulate", "-o", out, "--sources", "3", "--channels", "4", "--segments", "4", "--segment-length", "100", "--snr", "20", "--seed", "3")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "noisy.settings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s synth.Settings
+	if err := json.Unmarshal(js, &s); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := synth.Generate(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := ds.Information()
+	want := fmt.Sprintf("nats per step: s1 %.3f, s2 %.3f, s3 %.3f\n", info[0], info[1], info[2])
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q lacks %q", stderr, want)
+	}
+	code, _, stderr = vica(t, "simulate", "-o", filepath.Join(dir, "clean.csv"), "--sources", "3", "--segments", "4", "--segment-length", "100", "--seed", "3")
+	if code != exitOK || strings.Contains(stderr, "nats") {
+		t.Errorf("noise-free: exit %d, stderr %q", code, stderr)
 	}
 }
 
