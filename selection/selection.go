@@ -342,6 +342,11 @@ type Result struct {
 	// dimension's posterior mean over the data: Burda et al.'s activity
 	// statistic, in the units of the prior (which the segment prior sets).
 	ActiveVariance []float64 `json:"active_variance"`
+	// PerDimSpread holds, in the order of PerDimKL, how much each
+	// dimension's prior log-variance changes across the segments (see
+	// StationarySpread): a source's variance changes, observation noise's
+	// does not. It is reported for study; the KL count does not use it.
+	PerDimSpread []float64 `json:"per_dim_spread,omitempty"`
 	// Sweep is the held-out bound for K = 1..MaxSources.
 	Sweep []SweepRow `json:"sweep"`
 	// Principal reports the long fits to the whitened principal
@@ -651,6 +656,11 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	if top >= 0 {
 		res.KLCount = activeCount(long[top].kl, rs.KLThreshold)
 		res.PerDimKL, res.ActiveVariance = activity(long[top].net, long[top].kl, prep.All)
+		if sp := segmentSpread(long[top].net, prep.Train.Segment); sp != nil {
+			for _, k := range byKL(long[top].kl) {
+				res.PerDimSpread = append(res.PerDimSpread, sp[k])
+			}
+		}
 	}
 	for r := range R {
 		own := make([][]float64, Kmax)

@@ -38,7 +38,7 @@ func TestEstimateEasy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("K %d kl %d elbo %d votes %v minka %d gap %d, KL %.3f", r.K, r.KLCount, r.ELBOCount, r.Votes, r.Minka, r.EigenGap, r.PerDimKL)
+	t.Logf("K %d kl %d elbo %d votes %v minka %d gap %d, KL %.3f, spread %.3f", r.K, r.KLCount, r.ELBOCount, r.Votes, r.Minka, r.EigenGap, r.PerDimKL, r.PerDimSpread)
 	if r.K != 2 || r.KLCount != 2 || r.ELBOCount != 2 || !r.Agree {
 		t.Errorf("estimate %d, KL count %d, ELBO count %d; want 2", r.K, r.KLCount, r.ELBOCount)
 	}
@@ -52,6 +52,12 @@ func TestEstimateEasy(t *testing.T) {
 	// which a factor of 10 still separates.
 	if !(r.PerDimKL[1] > 10*r.PerDimKL[2] && r.ActiveVariance[1] > 10*r.ActiveVariance[2]) {
 		t.Errorf("KL %v, activity %v: the sources do not stand out", r.PerDimKL, r.ActiveVariance)
+	}
+	// The sources' variances change across segments and the collapsed
+	// dimensions' priors do not: the principal check's StationarySpread
+	// separates them here too.
+	if len(r.PerDimSpread) != 4 || !(r.PerDimSpread[1] >= StationarySpread && r.PerDimSpread[2] < StationarySpread && r.PerDimSpread[3] < StationarySpread) {
+		t.Errorf("spread %v: want the sources' at least %g, the others' under", r.PerDimSpread, StationarySpread)
 	}
 	// The one-SE rule: the chosen row is within its standard error of the
 	// best, the row before it is not.
