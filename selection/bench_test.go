@@ -110,13 +110,13 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100, 33100, 34100, 41100, 44100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100, 33100, 34100, 41100, 44100, 53100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100, 42100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100, 42100, 54100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
 	}
-	for _, first := range []uint64{30100, 31100, 36100, 43100} {
+	for _, first := range []uint64{30100, 31100, 36100, 43100, 55100} {
 		benchmarkCount(b, fmt.Sprintf("plus2/seeds=%d", first), suitePlus2(first), trainSamples)
 	}
 }
@@ -172,7 +172,7 @@ func benchmarkCount(b *testing.B, name string, sets []synth.Settings, trainSampl
 						g := (r.Sweep[k].Bound - r.Sweep[k-1].Bound) / max(r.Sweep[k].StdErr, r.Sweep[k-1].StdErr, 1e-9)
 						gains = append(gains, fmt.Sprintf("%.1f", g))
 					}
-					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      gain/SE %v\n", line, r.PerDimKL, gains)
+					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      spread %.3f\n      gain/SE %v\n", line, r.PerDimKL, r.PerDimSpread, gains)
 					if e := r.Exact; e.Dimension > 0 {
 						fmt.Fprintf(os.Stderr, "      exact: dimension %d from %d of %d rows (%d directly), chosen %v\n", e.Dimension, e.Support, e.Points, e.Direct, e.Chosen)
 					}
