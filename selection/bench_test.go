@@ -92,7 +92,9 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // (its two later corrections were found on older suites and on a wider
 // trial search, and left their counts unchanged). Seeds 41100 and 44100
 // (48 each), extra/seeds=42100 and plus2/seeds=43100 were made after the
-// search was widened to 1,500 rows, and only measured. A 48-dataset suite and a
+// search was widened to 1,500 rows, and only measured; seeds 53100,
+// extra/seeds=54100 and plus2/seeds=55100 measured the code of stop 19
+// (the bound the KL count reaches). A 48-dataset suite and a
 // D = K + 1 one in one run:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=33100|extra)$/^(datasets=48|seeds=35100)$' -benchtime 1x -timeout 90m -v
