@@ -69,7 +69,7 @@
 // BenchmarkCount runs Estimate on 48 simulated datasets (K = 1..8 sources,
 // D = K, 2K or 3K channels, 1 to 3 mixing layers, 20 dB noise or none,
 // segment-Gaussian, segment-Laplace and AR(1) sources, 20 segments of 250
-// rows) with nineteen sets of seeds, on 16 with D = K + 1 with fifteen,
+// rows) with twenty sets of seeds, on 16 with D = K + 1 with fifteen,
 // and on 16 with D = K + 2 with five, and reports the share of exact
 // counts for the final estimate (also per mixing depth), the rule alone,
 // each count and both baselines; its log gives each noisy dataset's
@@ -78,16 +78,15 @@
 //	go test ./selection -run '^$' -bench 'Count/^seeds=53100$' -benchtime 1x -timeout 90m -v
 //
 // Measured on the four suites made last (seeds 53100, 54100 with D = K +
-// 1, 55100 with D = K + 2, and 56100, the last through the same Estimate
-// calls in a temporary test): 91.7%, 81.3%, 87.5% and 93.8% exact, 116 of
-// 128 (on seeds 53100 the rule alone 75%, the KL count 73%, the held-out
-// bound 63%, Minka 23%, the eigenvalue gap 23%); with the fifteen suites
-// before them, 537 of 592 (90.7%): on 203 of 204 linear mixings, on 94%
-// of the 2-layer ones and on 78% of the 3-layer ones. The README lists the
-// misses: weak sources in noisy deep mixings, one source too many in
-// noisy deep mixings into many channels, and noise-free square data;
-// docs/counting.md records how each rule was chosen and what was tried
-// and not kept.
+// 1, 55100 with D = K + 2, and 56100): 91.7%, 81.3%, 87.5% and 93.8%
+// exact, 116 of 128 (on seeds 53100 the rule alone 75%, the KL count 73%,
+// the held-out bound 63%, Minka 23%, the eigenvalue gap 23%); with the
+// fifteen suites before them, 537 of 592 (90.7%): on 203 of 204 linear
+// mixings, on 94% of the 2-layer ones and on 78% of the 3-layer ones. The
+// README lists the misses: weak sources in noisy deep mixings, one source
+// too many in noisy deep mixings into many channels, and noise-free
+// square data; docs/counting.md records how each rule was chosen and
+// what was tried and not kept.
 // BenchmarkImportanceWeighted runs the same suites with TrainSamples 5.
 
 package selection
