@@ -112,19 +112,17 @@ func (ds *Dataset) Information() []float64 {
 	var q mat.Dense
 	for i, u := range ds.Segment {
 		jac := ds.Mixing.Jacobian(src[i*k : (i+1)*k])
+		for o := range k {
+			for c := range d {
+				jac.Set(o, c, jac.At(o, c)/sd[c]) // in units of the noise
+			}
+		}
 		for j := range k {
+			jk.CopyVec(jac.RowView(j))
 			col := 0
 			for o := range k {
-				for c := range d {
-					v := jac.At(o, c) / sd[c]
-					switch {
-					case o == j:
-						jk.SetVec(c, v)
-					default:
-						others.Set(c, col, v)
-					}
-				}
 				if o != j {
+					others.SetCol(col, jac.RawRowView(o))
 					col++
 				}
 			}
