@@ -706,7 +706,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	// Otherwise the least dimension of exact structure, found directly by
 	// fewer rows or only by longer searches, bounds the count (see
 	// Exact.decide).
-	if k := res.Exact.decide(res.K, res.KLCount); k != res.K {
+	if k := res.Exact.decide(res.K, res.KLCount, res.PerDimSpread); k != res.K {
 		res.K = k
 		res.Confidence = agreement(res.Votes, res.K)
 	}

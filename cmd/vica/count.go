@@ -171,7 +171,7 @@ func printCount(w io.Writer, r *selection.Result) {
 		case x.Direct >= selection.ExactSupport && x.Chosen:
 			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), so the count is %d\n", x.Support, x.Points, x.Dimension, x.Direct, x.Dimension)
 		case x.Reached:
-			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), an upper bound that the per-dimension KL count reaches, so the count is %d\n", x.Support, x.Points, x.Dimension, x.Direct, x.Dimension)
+			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), an upper bound that the per-dimension KL count reaches through dimensions whose variance changes across segments, so the count is %d\n", x.Support, x.Points, x.Dimension, x.Direct, x.Dimension)
 		case x.Chosen:
 			fmt.Fprintf(w, "exact structure: %d of %d rows' neighbourhoods lie exactly in %d dimensions (%d found directly), which bounds the count\n", x.Support, x.Points, x.Dimension, x.Direct)
 		case x.Dimension > r.MaxSources:
