@@ -345,7 +345,9 @@ type Result struct {
 	// PerDimSpread holds, in the order of PerDimKL, how much each
 	// dimension's prior log-variance changes across the segments (see
 	// StationarySpread): a source's variance changes, observation noise's
-	// does not. It is reported for study; the KL count does not use it.
+	// does not. The KL count does not use it; the exact bound asks it of
+	// the dimensions by which the KL count reaches the bound (see
+	// Exact.Reached).
 	PerDimSpread []float64 `json:"per_dim_spread,omitempty"`
 	// Sweep is the held-out bound for K = 1..MaxSources.
 	Sweep []SweepRow `json:"sweep"`
