@@ -147,11 +147,11 @@ func (ex *Exact) decide(count, klCount int, spread []float64) int {
 // when spread is nil, as without a segment prior to judge by, and false
 // when it is too short to judge.
 func nonstationary(spread []float64, from, to int) bool {
-	if len(spread) < to {
-		return spread == nil
+	if spread != nil && len(spread) < to {
+		return false
 	}
-	for _, v := range spread[from:to] {
-		if v < StationarySpread {
+	for k := from; k < to; k++ {
+		if !changing(spread, k) {
 			return false
 		}
 	}

@@ -1191,11 +1191,19 @@ func principalCount(kl, spread []float64, threshold float64) int {
 	}
 	var c int
 	for k, v := range kl {
-		if v > threshold && v >= PrincipalKLShare*median && (spread == nil || spread[k] >= StationarySpread) {
+		if v > threshold && v >= PrincipalKLShare*median && changing(spread, k) {
 			c++
 		}
 	}
 	return c
+}
+
+// changing reports whether dimension k's prior variance changes across
+// segments: a spread of at least StationarySpread, or no spread to judge
+// by (nil). The segment prior identifies sources by that change, and
+// observation noise has none.
+func changing(spread []float64, k int) bool {
+	return spread == nil || spread[k] >= StationarySpread
 }
 
 // oneSE applies the one-standard-error rule to the per-block bounds of
