@@ -122,7 +122,7 @@ func suites(b *testing.B, trainSamples int) {
 	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100, 33100, 34100, 41100, 44100, 53100, 56100, 57100, 70100, 73100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100, 42100, 54100, 71100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100, 42100, 54100, 71100, 74100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
 	}
 	for _, first := range []uint64{30100, 31100, 36100, 43100, 55100, 72100} {
