@@ -97,7 +97,8 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // 56100, extra/seeds=54100 and plus2/seeds=55100 measured the code of stop
 // 19 (the bound the KL count reaches), and so did seeds 57100; seeds
 // 70100, extra/seeds=71100 and plus2/seeds=72100 measured the code of
-// stop 20 (that bound asks for nonstationary dimensions). A 48-dataset suite and a
+// stop 20 (that bound asks for nonstationary dimensions), and so did
+// seeds 73100 and extra/seeds=74100 (stop 21). A 48-dataset suite and a
 // D = K + 1 one in one run:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=33100|extra)$/^(datasets=48|seeds=35100)$' -benchtime 1x -timeout 90m -v

@@ -185,10 +185,10 @@ func TestExactDecide(t *testing.T) {
 	// The bound's cases, by hand: a count above it falls to it, a count
 	// below it rises only when the KL count reaches it through dimensions
 	// whose prior variance changes across segments.
-	changing := []float64{0.5, 0.4, 0.4, 0.3, 0.3, 0.3, 0.2, 0.2, 0, 0}
-	flat7 := slices.Clone(changing)
+	varying := []float64{0.5, 0.4, 0.4, 0.3, 0.3, 0.3, 0.2, 0.2, 0, 0}
+	flat7 := slices.Clone(varying)
 	flat7[6] = StationarySpread - 0.01 // the seventh dimension, which reaches 7
-	flat5 := slices.Clone(changing)
+	flat5 := slices.Clone(varying)
 	flat5[4] = StationarySpread - 0.01 // within the count: not asked
 	for _, c := range []struct {
 		dim, count, kl  int
@@ -196,19 +196,19 @@ func TestExactDecide(t *testing.T) {
 		want            int
 		chosen, reached bool
 	}{
-		{dim: 0, count: 5, kl: 6, spread: changing, want: 5},
-		{dim: 7, count: 9, kl: 9, spread: changing, want: 7, chosen: true},
-		{dim: 7, count: 8, kl: 6, spread: changing, want: 7, chosen: true},
-		{dim: 7, count: 6, kl: 7, spread: changing, want: 7, chosen: true, reached: true},
-		{dim: 7, count: 5, kl: 7, spread: changing, want: 7, chosen: true, reached: true},
+		{dim: 0, count: 5, kl: 6, spread: varying, want: 5},
+		{dim: 7, count: 9, kl: 9, spread: varying, want: 7, chosen: true},
+		{dim: 7, count: 8, kl: 6, spread: varying, want: 7, chosen: true},
+		{dim: 7, count: 6, kl: 7, spread: varying, want: 7, chosen: true, reached: true},
+		{dim: 7, count: 5, kl: 7, spread: varying, want: 7, chosen: true, reached: true},
 		{dim: 7, count: 6, kl: 7, spread: flat7, want: 6},
 		{dim: 7, count: 5, kl: 7, spread: flat7, want: 5},
 		{dim: 7, count: 6, kl: 7, spread: flat5, want: 7, chosen: true, reached: true},
 		{dim: 7, count: 6, kl: 7, spread: nil, want: 7, chosen: true, reached: true},
-		{dim: 7, count: 6, kl: 7, spread: changing[:5], want: 6},
-		{dim: 7, count: 6, kl: 8, spread: changing, want: 6},
-		{dim: 7, count: 6, kl: 6, spread: changing, want: 6},
-		{dim: 7, count: 7, kl: 7, spread: changing, want: 7},
+		{dim: 7, count: 6, kl: 7, spread: varying[:5], want: 6},
+		{dim: 7, count: 6, kl: 8, spread: varying, want: 6},
+		{dim: 7, count: 6, kl: 6, spread: varying, want: 6},
+		{dim: 7, count: 7, kl: 7, spread: varying, want: 7},
 	} {
 		ex := &Exact{Dimension: c.dim}
 		got := ex.decide(c.count, c.kl, c.spread)
