@@ -100,8 +100,8 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // stop 20 (that bound asks for nonstationary dimensions), and so did
 // seeds 73100 and extra/seeds=74100 (stop 21) and seeds 75100 and 78100,
 // extra/seeds=76100 and 79100 and plus2/seeds=77100 (stop 22, which then
-// judged two candidate changes on them, neither adopted). A 48-dataset suite and a
-// D = K + 1 one in one run:
+// judged two candidate changes on them, neither adopted). A 48-dataset
+// suite and a D = K + 1 one in one run:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=33100|extra)$/^(datasets=48|seeds=35100)$' -benchtime 1x -timeout 90m -v
 //
