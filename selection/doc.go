@@ -70,8 +70,8 @@
 // BenchmarkCount runs Estimate on 48 simulated datasets (K = 1..8 sources,
 // D = K, 2K or 3K channels, 1 to 3 mixing layers, 20 dB noise or none,
 // segment-Gaussian, segment-Laplace and AR(1) sources, 20 segments of 250
-// rows) with twenty-five sets of seeds, on 16 with D = K + 1 with
-// nineteen, and on 16 with D = K + 2 with seven, and reports the share of
+// rows) with twenty-seven sets of seeds, on 16 with D = K + 1 with
+// twenty-one, and on 16 with D = K + 2 with nine, and reports the share of
 // exact counts for the final estimate (also per mixing depth), the rule
 // alone, each count and both baselines; its log gives each noisy
 // dataset's weakest source's information (synth.Dataset.Information):

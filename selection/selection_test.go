@@ -470,6 +470,7 @@ func TestPrincipalCount(t *testing.T) {
 		{[]float64{0.90, 0.87, 0.85, 0.83, 0.79, 0.113}, nil, 5}, // a whitened noise direction
 		{[]float64{2.94, 2.04, 1.82, 0.513}, nil, 3},             // a curvature direction
 		{[]float64{1.02, 0.95, 0.94, 0.92, 0.88}, nil, 5},        // five sources
+		{[]float64{1.25, 1.09, 1.03, 0.90, 0.44}, nil, 5},        // a weak source, 0.43 of the median
 		{[]float64{1.2, 0.01, 0.002}, nil, 1},                    // collapsed dimensions
 		{[]float64{0.01, 0.002}, nil, 0},
 		// a stationary direction, encoded as strongly as the sources
