@@ -83,12 +83,12 @@
 // D = K + 2): 204 of 224 exact (91.1%; the rule alone 67%); with the
 // thirty-three suites before them, at this version's counts, 1,196 of
 // 1,312 (91.2%): on 453 of 454 linear mixings, on 94% of the 2-layer ones
-// and on 79% of the 3-layer ones. From other seeds of
-// the fits a 48-dataset suite's figure moves by
-// about two datasets. The README lists the misses: weak sources in noisy
-// deep mixings, one source too many in noisy deep mixings into many
-// channels, and noise-free square data; docs/counting.md records how each
-// rule was chosen and what was tried and not kept.
+// and on 79% of the 3-layer ones. From other seeds of the fits a
+// 48-dataset suite's figure moves by about two datasets. The README lists
+// the misses: weak sources in noisy deep mixings, one source too many in
+// noisy deep mixings into many channels, and noise-free square data;
+// docs/counting.md records how each rule was chosen and what was tried
+// and not kept.
 // BenchmarkImportanceWeighted runs the same suites with TrainSamples 5
 // (on the six suites where both were last compared, 199 exact of 224
 // against the default's 201).
