@@ -70,43 +70,15 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 // before the principal-components check), for each of the two counts and
 // for the linear baselines, and a table of every dataset in the log (run
 // with -benchtime 1x; -v adds each dataset's per-dimension KL, sweep
-// gains and principal fits as it goes). The suite with seeds 100 to 147
-// is the one the rules and thresholds were chosen on; seeds 1100 to 1147
-// were used to decide on the principal-components check (PrincipalSlack
-// and PrincipalZ); seeds 2100 to 2147 make the same 48 shapes afresh and
-// were only measured, and so were seeds 5100 to 5147, added when an
-// experiment (4 restarts) had been judged on 2100 to 2147; extra/seeds=3100
-// has 16 datasets with one channel more than sources (PrincipalKLShare
-// was chosen on its misses), and extra/seeds=4100 16 more, only measured.
-// The check's present form was designed on 2100 to 5100 and measured on
-// seeds 6100 to 9100; seeds 10100 and 12100 (48 each) and extra/seeds=11100
-// and 13100 (16 each) were made after that, to measure the committed code
-// on data no choice has seen. Seeds 14100 (48) and extra/seeds=15100 and
-// 17100 (16 each) were made to judge PrincipalSlack 3 against 2, and seeds
-// 16100 and 18100 (48 each) and extra/seeds=19100 and 21100 (16 each)
-// after that, only to measure. Seeds 26100, 28100 and 32100 (48 each),
-// extra/seeds=27100 and 29100 (16 each) and plus2/seeds=30100 and 31100
-// (16 each, D = K + 2, a shape the others lack) measured the code of
-// 2026-11-26 and shaped the first rule of the exact-structure search
-// (ExactSupport). Made for that search and only measured with it: seeds
-// 33100 and 34100 (48 each), extra/seeds=35100 and plus2/seeds=36100
-// (its two later corrections were found on older suites and on a wider
-// trial search, and left their counts unchanged). Seeds 41100 and 44100
-// (48 each), extra/seeds=42100 and plus2/seeds=43100 were made after the
-// search was widened to 1,500 rows, and only measured; seeds 53100 and
-// 56100, extra/seeds=54100 and plus2/seeds=55100 measured the code of stop
-// 19 (the bound the KL count reaches), and so did seeds 57100; seeds
-// 70100, extra/seeds=71100 and plus2/seeds=72100 measured the code of
-// stop 20 (that bound asks for nonstationary dimensions), and so did
-// seeds 73100 and extra/seeds=74100 (stop 21) and seeds 75100 and 78100,
-// extra/seeds=76100 and 79100 and plus2/seeds=77100 (stop 22, which then
-// judged two candidate changes on them, neither adopted). Seeds 80100
-// and 83100, extra/seeds=81100 and 84100 and plus2/seeds=82100 and 85100
-// measured the code of stop 22 and judged PrincipalKLShare 0.35, which
-// was adopted (83100 and 84100 were re-run with it); seeds 86100 and
-// 89100, extra/seeds=87100 and 90100 and plus2/seeds=88100 and 91100 then
-// measured it, and so did seeds 92100 and extra/seeds=93100. A
-// 48-dataset suite and a D = K + 1 one in one run:
+// gains and principal fits as it goes).
+//
+// Each suite is named by its first seed. The first ones (seeds 100 and
+// 1100, extra/seeds=3100) are those the rules and thresholds were first
+// chosen on, and flatter them; every later one was made to measure the
+// code of its day or to judge one change, and docs/counting.md says which
+// suite did what. New suites take seeds above the last in these lists, so
+// that no choice has seen them. A 48-dataset suite and a D = K + 1 one in
+// one run:
 //
 //	go test ./selection -run '^$' -bench 'Count/^(seeds=33100|extra)$/^(datasets=48|seeds=35100)$' -benchtime 1x -timeout 90m -v
 //
