@@ -16,7 +16,9 @@
 //   - the ELBO rule fits K = 1..Kmax and takes the smallest K whose
 //     held-out importance-weighted bound (Burda et al. 2016) is within one
 //     standard error of the best, the standard error combining the spread
-//     over validation blocks and the spread over restarts.
+//     over validation blocks and the spread over restarts, or the number
+//     of dimensions that size's best fit uses if fewer (a fit with
+//     collapsed dimensions is a smaller model).
 //
 // When the rule's count is at least 2 and leaves at most PrincipalSlack
 // usable channels unexplained, and the channel fits put at least
@@ -70,8 +72,8 @@
 // BenchmarkCount runs Estimate on 48 simulated datasets (K = 1..8 sources,
 // D = K, 2K or 3K channels, 1 to 3 mixing layers, 20 dB noise or none,
 // segment-Gaussian, segment-Laplace and AR(1) sources, 20 segments of 250
-// rows) with thirty sets of seeds, on 16 with D = K + 1 with
-// twenty-four, and on 16 with D = K + 2 with eleven, and reports the
+// rows) with thirty-four sets of seeds, on 16 with D = K + 1 with
+// twenty-eight, and on 16 with D = K + 2 with fifteen, and reports the
 // share of exact counts for the final estimate (also per mixing depth),
 // the rule alone, each count and both baselines; its log gives each
 // noisy dataset's weakest source's information (synth.Dataset.Information):

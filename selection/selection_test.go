@@ -218,6 +218,26 @@ func TestOneSE(t *testing.T) {
 	if k, _ := oneSE([][]float64{nil, nil}, 0); k != 0 {
 		t.Errorf("all failed: K %d, want 0", k)
 	}
+	// The held-out count is the dimensions the chosen size's best fit
+	// uses, when fewer: size 3 chosen, its fit using 2 (or none, which
+	// leaves the size: a fit with no active dimension says nothing).
+	for _, c := range []struct {
+		active      []int
+		count, want int
+	}{
+		{[]int{1, 2, 3, 3}, 3, 3},
+		{[]int{1, 2, 2, 3}, 3, 2},
+		{[]int{1, 1, 0, 0}, 3, 3},
+		{[]int{1, 2, 3, 3}, 1, 1},
+	} {
+		sweep := make([]SweepRow, len(c.active))
+		for i, a := range c.active {
+			sweep[i] = SweepRow{K: i + 1, Active: a}
+		}
+		if got := usedCount(c.count, sweep); got != c.want {
+			t.Errorf("usedCount(%d, active %v) = %d, want %d", c.count, c.active, got, c.want)
+		}
+	}
 	// Restart variance: sizes with bounds {1, 3} and {2, 2}, and a NaN
 	// restart: the sample variances 2 and 0 pool to 1.
 	if v := restartVariance([][]float64{{1, 3}, {2, 2}, {5, math.NaN()}}); math.Abs(v-1) > tol {

@@ -87,7 +87,8 @@ Two rules are combined: the number of latent dimensions that carry
 information (mean KL above a threshold) in a model fitted with the most
 sources, and the smallest number of sources whose held-out importance-
 weighted bound is within one standard error of the best, over fits of
-1..--max-sources sources with --restarts seeds each. When that count is
+1..--max-sources sources with --restarts seeds each (or the dimensions
+that size's best fit uses, if fewer). When that count is
 at least 2, leaves at most ` + fmt.Sprint(selection.PrincipalSlack) + ` channels unexplained and the channel fits put at least
 ` + fmt.Sprint(100*selection.PrincipalNoiseShare) + `% of the variance along the weakest principal direction into their
 noise, the most-sources fits are also made on the channels' whitened
