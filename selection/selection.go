@@ -331,7 +331,8 @@ type Result struct {
 	Agree bool `json:"agree"`
 	// Votes holds the count each restart gives under each rule: first the
 	// KL count of each long MaxSources fit, then the ELBO count of each
-	// restart's own sweep.
+	// restart's own sweep (capped, like ELBOCount, by the dimensions its
+	// fit of that size uses).
 	Votes []int `json:"votes"`
 	// Confidence is the share of Votes equal to K: 1 when every restart
 	// under both rules gives the same count.
@@ -649,7 +650,11 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	if count == 0 {
 		return nil, fmt.Errorf("%w: every fit diverged", ErrNoFit)
 	}
-	res.ELBOCount = usedCount(count, res.Sweep)
+	active := make([]int, Kmax)
+	for i, row := range res.Sweep {
+		active[i] = row.Active
+	}
+	res.ELBOCount = usedCount(count, active)
 	for i := range res.Sweep {
 		res.Sweep[i].StdErr = se[i]
 	}
@@ -669,14 +674,7 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 			}
 		}
 	}
-	for r := range R {
-		own := make([][]float64, Kmax)
-		for K := 1; K <= Kmax; K++ {
-			own[K-1] = out[K][r].blocks
-		}
-		c, _ := oneSE(own, opt)
-		res.Votes = append(res.Votes, c)
-	}
+	res.Votes = append(res.Votes, restartVotes(out, opt, rs.KLThreshold)...)
 	res.Agree = res.KLCount == res.ELBOCount
 	switch rs.Rule {
 	case KLRule:
@@ -1212,8 +1210,10 @@ func changing(spread []float64, k int) bool {
 }
 
 // usedCount returns the held-out count given the one-standard-error
-// rule's size count and the sweep: count, or the number of active
-// dimensions of that size's best fit if it uses fewer (and at least one).
+// rule's size count and the number of active dimensions of each size's
+// fit (active[K-1]): count, or the active dimensions of that size's fit
+// if it uses fewer (and at least one). Estimate applies it to the sweep's
+// best fits and to each restart's own sweep for the votes.
 // A fit that leaves dimensions collapsed to the prior is a smaller model,
 // whatever its size: its held-out bound is evidence for the dimensions it
 // uses, and where it beats the fits of that smaller size it does so by
@@ -1230,11 +1230,32 @@ func changing(spread []float64, k int) bool {
 // whose sweep fits of size 3 used one and two dimensions (counted 1 and 2
 // instead of 3): where the short fits fail to use the dimensions that the
 // long fit uses, the cap trusts the wrong fits.
-func usedCount(count int, sweep []SweepRow) int {
-	if a := sweep[count-1].Active; a >= 1 && a < count {
+func usedCount(count int, active []int) int {
+	if a := active[count-1]; a >= 1 && a < count {
 		return a
 	}
 	return count
+}
+
+// restartVotes returns each restart's held-out count from its own sweep,
+// out[K][r] being restart r's fit of K dimensions (out[0] unused): the
+// one-standard-error size over its fits, capped by usedCount by the
+// dimensions its fit of that size uses; 0 if all its fits failed.
+func restartVotes(out [][]outcome, opt, threshold float64) []int {
+	Kmax := len(out) - 1
+	votes := make([]int, len(out[1]))
+	for r := range votes {
+		own := make([][]float64, Kmax)
+		active := make([]int, Kmax)
+		for K := 1; K <= Kmax; K++ {
+			own[K-1] = out[K][r].blocks
+			active[K-1] = activeCount(out[K][r].kl, threshold)
+		}
+		if c, _ := oneSE(own, opt); c > 0 {
+			votes[r] = usedCount(c, active)
+		}
+	}
+	return votes
 }
 
 // oneSE applies the one-standard-error rule to the per-block bounds of

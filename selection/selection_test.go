@@ -230,11 +230,7 @@ func TestOneSE(t *testing.T) {
 		{[]int{1, 1, 0, 0}, 3, 3},
 		{[]int{1, 2, 3, 3}, 1, 1},
 	} {
-		sweep := make([]SweepRow, len(c.active))
-		for i, a := range c.active {
-			sweep[i] = SweepRow{K: i + 1, Active: a}
-		}
-		if got := usedCount(c.count, sweep); got != c.want {
+		if got := usedCount(c.count, c.active); got != c.want {
 			t.Errorf("usedCount(%d, active %v) = %d, want %d", c.count, c.active, got, c.want)
 		}
 	}
@@ -242,6 +238,21 @@ func TestOneSE(t *testing.T) {
 	// restart: the sample variances 2 and 0 pool to 1.
 	if v := restartVariance([][]float64{{1, 3}, {2, 2}, {5, math.NaN()}}); math.Abs(v-1) > tol {
 		t.Errorf("restart variance %g, want 1", v)
+	}
+}
+
+// TestRestartVotes: restart 0's sweep prefers size 2, whose fit uses one
+// dimension, so it votes 1; restart 1's prefers size 2 using both; restart
+// 2's fits all failed.
+func TestRestartVotes(t *testing.T) {
+	fit := func(blocks, kl []float64) outcome { return outcome{blocks: blocks, kl: kl} }
+	out := [][]outcome{
+		nil,
+		{fit([]float64{-2, -2.1, -1.9}, []float64{1}), fit([]float64{-2, -2.1, -1.9}, []float64{1}), {}},
+		{fit([]float64{-1, -1.1, -0.9}, []float64{1.5, 0.01}), fit([]float64{-1, -1.1, -0.9}, []float64{1.5, 0.8}), {}},
+	}
+	if got, want := restartVotes(out, 0, DefaultKLThreshold), []int{1, 2, 0}; !slices.Equal(got, want) {
+		t.Errorf("votes %v, want %v", got, want)
 	}
 }
 
