@@ -165,9 +165,6 @@ func benchmarkCount(b *testing.B, name string, sets []synth.Settings, trainSampl
 						gains = append(gains, fmt.Sprintf("%.1f", g))
 					}
 					fmt.Fprintf(os.Stderr, "%s      KL %.3f\n      spread %.3f\n      gain/SE %v\n", line, r.PerDimKL, r.PerDimSpread, gains)
-					if len(r.Dependent) > 0 {
-						fmt.Fprintf(os.Stderr, "      dependent: %+v\n", r.Dependent)
-					}
 					if e := r.Exact; e.Dimension > 0 {
 						fmt.Fprintf(os.Stderr, "      exact: dimension %d from %d of %d rows (%d directly), chosen %v\n", e.Dimension, e.Support, e.Points, e.Direct, e.Chosen)
 					}

@@ -319,15 +319,10 @@ type Result struct {
 	// its count unless the principal-components check (Principal.Chosen)
 	// or exact structure (Exact.Chosen) set it.
 	Rule string `json:"rule"`
-	// KLCount is the number of independent sources among the active
-	// dimensions of the long MaxSources fit (of the R, the one with the
-	// best held-out bound): those whose mean KL exceeds KLThreshold, less
-	// one for each that Dependent joins to another.
+	// KLCount is the number of dimensions of the long MaxSources fit (of
+	// the R, the one with the best held-out bound) whose mean KL exceeds
+	// KLThreshold.
 	KLCount int `json:"kl_count"`
-	// Dependent holds the pairs of that fit's active dimensions whose
-	// posterior means share more than DependentMI nats of mutual
-	// information, and so are read as parts of one source.
-	Dependent []DependentPair `json:"dependent,omitempty"`
 	// ELBOCount is the smallest K whose held-out bound is within one
 	// standard error of the best, or the number of dimensions that K's
 	// best fit uses if fewer (see usedCount).
@@ -665,20 +660,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	// The KL rule on the long Kmax fit with the best held-out bound, and
 	// the votes.
 	top := bestFit(long)
-	for r, o := range long {
-		if o.net == nil {
-			res.Votes = append(res.Votes, 0)
-			continue
-		}
-		mu := posteriorMeans(o.net, prep.All)
-		count, pairs := independentCount(mu, Kmax, o.kl, rs.KLThreshold)
-		res.Votes = append(res.Votes, count)
-		if r == top {
-			res.KLCount, res.Dependent = count, pairs
-			res.PerDimKL, res.ActiveVariance = activity(mu, Kmax, o.kl)
-		}
+	for _, o := range long {
+		res.Votes = append(res.Votes, activeCount(o.kl, rs.KLThreshold))
 	}
 	if top >= 0 {
+		res.KLCount = activeCount(long[top].kl, rs.KLThreshold)
+		res.PerDimKL, res.ActiveVariance = activity(long[top].net, long[top].kl, prep.All)
 		if sp := segmentSpread(long[top].net, prep.Train.Segment); sp != nil {
 			for _, k := range byKL(long[top].kl) {
 				res.PerDimSpread = append(res.PerDimSpread, sp[k])
@@ -1137,10 +1124,13 @@ func byKL(kl []float64) []int {
 }
 
 // activity returns the mean KL of each latent dimension, largest first, and
-// in the same order the variance of its posterior mean (mu, K per row)
-// over the windows (Burda et al. 2016, §5.2).
-func activity(mu []float64, K int, kl []float64) (sortedKL, variance []float64) {
-	n := len(mu) / K
+// in the same order the variance of its posterior mean over the windows of
+// all (Burda et al. 2016, §5.2).
+func activity(net *vae.Model, kl []float64, all vae.Data) (sortedKL, variance []float64) {
+	K := net.Latent()
+	n := all.X.Len()
+	mu := make([]float64, n*K)
+	net.Encode(all, mu, make([]float64, n*K))
 	for _, k := range byKL(kl) {
 		var m, ss float64
 		for i := range n {
@@ -1155,15 +1145,6 @@ func activity(mu []float64, K int, kl []float64) (sortedKL, variance []float64) 
 		variance = append(variance, ss/float64(n))
 	}
 	return sortedKL, variance
-}
-
-// posteriorMeans returns net's posterior means over the rows of all, K
-// per row.
-func posteriorMeans(net *vae.Model, all vae.Data) []float64 {
-	K, n := net.Latent(), all.X.Len()
-	mu := make([]float64, n*K)
-	net.Encode(all, mu, make([]float64, n*K))
-	return mu
 }
 
 // vote returns the most frequent value of votes, ties going to tie if it is

@@ -163,10 +163,6 @@ func printCount(w io.Writer, r *selection.Result) {
 	}
 	fmt.Fprintf(w, "sources: %d (%s, confidence %.2f); per-dimension KL says %d, held-out bound says %d: they %s\n",
 		r.K, by, r.Confidence, r.KLCount, r.ELBOCount, agree)
-	for _, d := range r.Dependent {
-		fmt.Fprintf(w, "dependent dimensions: %d and %d (in the dim KL column) share %.3f nats, more than %.2f, so the KL count reads them as one source\n",
-			d.A+1, d.B+1, d.MI, selection.DependentMI)
-	}
 	if x := r.Exact; x != nil {
 		switch {
 		case !x.Searched:
