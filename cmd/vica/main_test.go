@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vica-dev/vica/ica/synth"
+	"github.com/vica-dev/vica/selection"
 )
 
 const airQuality = "../../../shared/data/airquality/AirQualityUCI.csv"
@@ -264,6 +265,41 @@ func TestCount(t *testing.T) {
 	}
 	if code, _, _ := vica(t, "count", sim, "--rule", "guess"); code != exitUsage {
 		t.Errorf("count --rule guess: exit %d, want %d", code, exitUsage)
+	}
+	for _, bad := range []string{"-0.1", "1.5", "NaN"} {
+		if code, _, _ := vica(t, "count", sim, "--min-confidence", bad); code != exitUsage {
+			t.Errorf("count --min-confidence %s: exit %d, want %d", bad, code, exitUsage)
+		}
+	}
+	// a count at or above the minimum is printed as without it
+	conf := r["confidence"].(float64)
+	code, out, stderr = vica(t, "count", sim, "--max-sources", "3", "-q", "--min-confidence", fmt.Sprint(conf))
+	if code != exitOK || strings.TrimSpace(out) != strconv.Itoa(k) {
+		t.Errorf("count --min-confidence %g (its own confidence): exit %d, stdout %q, want 0 and %d; stderr:\n%s", conf, code, out, k, stderr)
+	}
+}
+
+// TestCountDoubtful checks the rule behind count --min-confidence, its
+// exit code and that its message names the file and the figures.
+func TestCountDoubtful(t *testing.T) {
+	r := &selection.Result{K: 4, Confidence: 0.5}
+	for _, c := range []struct {
+		min  float64
+		want bool
+	}{{0, false}, {0.5, false}, {0.75, true}, {1, true}} {
+		err := doubtful("x.csv", r, c.min)
+		if (err != nil) != c.want {
+			t.Errorf("confidence 0.5, --min-confidence %g: withheld %v, want %v", c.min, err != nil, c.want)
+		}
+	}
+	err := doubtful("x.csv", r, 1)
+	if code := exitCode(err); code != exitDoubt {
+		t.Errorf("withheld count: exit code %d, want %d", code, exitDoubt)
+	}
+	for _, want := range []string{`"x.csv"`, "count 4", "confidence 0.50", "--min-confidence 1", "--json"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
 	}
 }
 

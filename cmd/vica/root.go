@@ -17,6 +17,7 @@ const (
 	exitOK      = 0 // success
 	exitFailure = 1 // bad data, I/O, a fit that failed
 	exitUsage   = 2 // unknown command or flag, wrong number of arguments, bad flag value
+	exitDoubt   = 3 // count --min-confidence: the count's confidence is under the minimum
 )
 
 // usageError marks an error in how vica was called, as opposed to a failure
@@ -29,6 +30,13 @@ func (e *usageError) Unwrap() error { return e.err }
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
+
+// doubtError marks an answer withheld because its confidence is under
+// the minimum asked for; it maps to exit code 3.
+type doubtError struct{ err error }
+
+func (e *doubtError) Error() string { return e.err.Error() }
+func (e *doubtError) Unwrap() error { return e.err }
 
 // env is what every command writes to.
 type env struct {
@@ -52,9 +60,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	fmt.Fprintf(stderr, "vica: %s\n", flagHints.Replace(err.Error()))
+	return exitCode(err)
+}
+
+// exitCode is the exit code of a command that failed with err.
+func exitCode(err error) int {
 	var ue *usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
+	var de *doubtError
+	switch {
+	case errors.As(err, &ue) || isCobraUsage(err):
 		return exitUsage
+	case errors.As(err, &de):
+		return exitDoubt
 	}
 	return exitFailure
 }
@@ -135,6 +152,8 @@ func exitCodesHelp() *cobra.Command {
   1  failure: bad data (the message names the file, line and column), I/O errors,
      a fit that could not be done, or an interrupt (Ctrl-C); no output file is
      left half-written
-  2  usage: unknown command or flag, wrong number of arguments, a bad flag value`,
+  2  usage: unknown command or flag, wrong number of arguments, a bad flag value
+  3  count --min-confidence: the count's confidence is under the minimum, so
+     no count is printed (with --json the estimate still is)`,
 	}
 }
