@@ -16,9 +16,10 @@ import (
 // suite returns the accuracy study's datasets: 48 simulations covering
 // K = 1..8 sources (each 6 times), D = K, 2K or 3K channels, mixing depth
 // 1..3, observation noise at 20 dB or none, and the segment-Gaussian,
-// segment-Laplace and AR(1) families, each 20 segments of 250 rows. The
-// factors cycle with coprime periods so that they cross. Dataset i has
-// seed firstSeed + i.
+// segment-Laplace and AR(1) families, each 20 segments of 250 rows (the
+// flag -segments sets another number of segments). The factors cycle
+// with coprime periods so that they cross. Dataset i has seed
+// firstSeed + i.
 func suite(firstSeed uint64) []synth.Settings {
 	return cycled(48, firstSeed, func(i, K int) int { return K * (i/8%3 + 1) })
 }
@@ -51,7 +52,7 @@ func cycled(n int, firstSeed uint64, channels func(i, K int) int) []synth.Settin
 			Channels:      channels(i, K),
 			MixingLayers:  i%3 + 1,
 			Family:        families[i/3%3],
-			Segments:      20,
+			Segments:      *segments,
 			SegmentLength: 250,
 			Seed:          firstSeed + uint64(i),
 		}
@@ -99,16 +100,21 @@ func BenchmarkImportanceWeighted(b *testing.B) {
 }
 
 func suites(b *testing.B, trainSamples int) {
-	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100, 33100, 34100, 41100, 44100, 53100, 56100, 57100, 70100, 73100, 75100, 78100, 80100, 83100, 86100, 89100, 92100, 94100, 97100, 100100, 103100, 106100, 109100, 112100, 115100, 118100, 121100, 130100, 133100, 138100, 141100} {
+	for _, first := range []uint64{100, 1100, 2100, 5100, 6100, 8100, 10100, 12100, 14100, 16100, 18100, 26100, 28100, 32100, 33100, 34100, 41100, 44100, 53100, 56100, 57100, 70100, 73100, 75100, 78100, 80100, 83100, 86100, 89100, 92100, 94100, 97100, 100100, 103100, 106100, 109100, 112100, 115100, 118100, 121100, 130100, 133100, 138100, 141100, 144100} {
 		benchmarkCount(b, fmt.Sprintf("seeds=%d", first), suite(first), trainSamples)
 	}
-	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100, 42100, 54100, 71100, 74100, 76100, 79100, 81100, 84100, 87100, 90100, 93100, 95100, 98100, 101100, 104100, 107100, 110100, 113100, 116100, 119100, 122100, 124100, 126100, 128100, 131100, 134100, 136100, 139100, 142100} {
+	for _, first := range []uint64{3100, 4100, 7100, 9100, 11100, 13100, 15100, 17100, 19100, 21100, 27100, 29100, 35100, 42100, 54100, 71100, 74100, 76100, 79100, 81100, 84100, 87100, 90100, 93100, 95100, 98100, 101100, 104100, 107100, 110100, 113100, 116100, 119100, 122100, 124100, 126100, 128100, 131100, 134100, 136100, 139100, 142100, 145100} {
 		benchmarkCount(b, fmt.Sprintf("extra/seeds=%d", first), suiteExtra(first), trainSamples)
 	}
-	for _, first := range []uint64{30100, 31100, 36100, 43100, 55100, 72100, 77100, 82100, 85100, 88100, 91100, 96100, 99100, 102100, 105100, 108100, 111100, 114100, 117100, 120100, 123100, 125100, 127100, 129100, 132100, 135100, 137100, 140100, 143100} {
+	for _, first := range []uint64{30100, 31100, 36100, 43100, 55100, 72100, 77100, 82100, 85100, 88100, 91100, 96100, 99100, 102100, 105100, 108100, 111100, 114100, 117100, 120100, 123100, 125100, 127100, 129100, 132100, 135100, 137100, 140100, 143100, 146100} {
 		benchmarkCount(b, fmt.Sprintf("plus2/seeds=%d", first), suitePlus2(first), trainSamples)
 	}
 }
+
+// segments is the suites' number of segments of 250 rows: 20 (5,000
+// rows) gives the suites of record; 40 (10,000 rows, the size of
+// BenchmarkEstimate) shows what a longer record buys.
+var segments = flag.Int("segments", 20, "segments of 250 rows in every dataset of BenchmarkCount's and BenchmarkImportanceWeighted's suites")
 
 // estimateSeed is Settings.Seed for the accuracy studies.
 var estimateSeed = flag.Uint64("estimate-seed", 1, "Settings.Seed of every Estimate in BenchmarkCount and BenchmarkImportanceWeighted")
