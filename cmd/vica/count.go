@@ -24,6 +24,7 @@ type countFlags struct {
 	train      int
 	prSamples  int
 	principal  bool
+	minConf    float64
 }
 
 func (c *countFlags) register(cmd *cobra.Command, prefix string) {
@@ -34,6 +35,7 @@ func (c *countFlags) register(cmd *cobra.Command, prefix string) {
 	fs.IntVar(&c.samples, "samples", selection.DefaultSamples, "importance samples per window of the held-out bound")
 	fs.IntVar(&c.train, "train-samples", selection.DefaultTrainSamples, "importance samples per window of the fits' training objective: 1 is the ELBO; above 1 the importance-weighted bound, closer to the true model but 2.6 times slower at 5 and not yet more accurate (see docs/counting.md)")
 	fs.IntVar(&c.prSamples, "principal-samples", selection.DefaultPrincipalSamples, "importance samples per window of the principal-components fits' training objective (1 is the ELBO)")
+	fs.Float64Var(&c.minConf, "min-confidence", 0, "exit with code 3 when the estimated count's confidence (0 to 1) is under this: count prints no count, fit stops before fitting and writes nothing")
 	fs.BoolVar(&c.principal, "principal", true, fmt.Sprintf("when the count is at least 2, leaves at most %d channels unexplained and the channel fits put at least %.0f%% of the weakest principal direction's variance into their noise, also fit the channels' whitened principal components and take their count if they fit significantly better (finds weak sources when the channels are as many as the sources); --principal=false turns it off", selection.PrincipalSlack, 100*selection.PrincipalNoiseShare))
 }
 
@@ -44,6 +46,9 @@ func (c *countFlags) settings(seed uint64, base *ica.Settings) (*selection.Setti
 	}
 	if c.maxSources < 0 || c.restarts < 1 || c.samples < 1 || c.train < 1 || c.prSamples < 1 {
 		return nil, usagef("--max-sources must be positive, --restarts, --samples, --train-samples and --principal-samples at least 1")
+	}
+	if !(c.minConf >= 0 && c.minConf <= 1) {
+		return nil, usagef("--min-confidence %g: want a share from 0 to 1", c.minConf)
 	}
 	return &selection.Settings{
 		MaxSources:       c.maxSources,
@@ -71,12 +76,11 @@ func estimate(cmd *cobra.Command, f *timeseries.Frame, s *selection.Settings, pr
 
 func newCountCmd(e *env) *cobra.Command {
 	var (
-		d       dataFlags
-		cf      countFlags
-		seed    uint64
-		asJSON  bool
-		quiet   bool
-		minConf float64
+		d      dataFlags
+		cf     countFlags
+		seed   uint64
+		asJSON bool
+		quiet  bool
 	)
 	c := &cobra.Command{
 		Use:   "count FILE",
@@ -127,9 +131,6 @@ counts of each confidence were right on simulated data.`,
 			if err != nil {
 				return err
 			}
-			if !(minConf >= 0 && minConf <= 1) {
-				return usagef("--min-confidence %g: want a share from 0 to 1", minConf)
-			}
 			f, _, err := d.load(args[0], e.stderr)
 			if err != nil {
 				return err
@@ -138,7 +139,7 @@ counts of each confidence were right on simulated data.`,
 			if err != nil {
 				return fmt.Errorf("%q: %w", args[0], err)
 			}
-			doubt := doubtful(args[0], r, minConf)
+			doubt := doubtful(args[0], r, cf.minConf)
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
@@ -162,7 +163,6 @@ counts of each confidence were right on simulated data.`,
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed: the same seed gives the same count")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the whole estimate as JSON")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress or table on stderr")
-	c.Flags().Float64Var(&minConf, "min-confidence", 0, "withhold a count whose confidence (0 to 1) is under this: nothing on stdout and exit code 3")
 	return c
 }
 

@@ -181,6 +181,9 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 				if est, err = estimate(c, f, cs, prog); err != nil {
 					return fmt.Errorf("%q: estimating the number of sources: %w", args[0], err)
 				}
+				if err := doubtful(args[0], est, cf.minConf); err != nil {
+					return err // before the fit: no output is written
+				}
 				prog.say("%d sources (%s)", est.K, countReason(est))
 				s.Sources = est.K
 			}

@@ -279,6 +279,42 @@ func TestCount(t *testing.T) {
 	}
 }
 
+// TestFitMinConfidence checks that fit --sources auto with a minimum
+// confidence the count does not reach stops with exit code 3 before
+// fitting, leaving no output. The dataset is one the count finds hard (3
+// sources through 3 layers into 3 noise-free channels: confidence 0.50
+// here); where its confidence is 1 there is nothing to withhold, and the
+// rule is covered by TestCountDoubtful.
+func TestFitMinConfidence(t *testing.T) {
+	dir := t.TempDir()
+	sim := filepath.Join(dir, "hard.csv")
+	if code, _, stderr := vica(t, "simulate", "-o", sim, "--sources", "3", "--channels", "3", "--layers", "3",
+		"--segments", "20", "--segment-length", "250", "--seed", "144102"); code != exitOK {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := vica(t, "count", sim, "--json", "-q")
+	if code != exitOK {
+		t.Fatalf("count --json: exit %d: %s", code, stderr)
+	}
+	var r struct{ Confidence float64 }
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Confidence == 1 {
+		t.Skip("the count has confidence 1 on this platform: nothing to withhold")
+	}
+	src, model := filepath.Join(dir, "src.csv"), filepath.Join(dir, "m.vica")
+	code, _, stderr = vica(t, "fit", sim, "-o", src, "--model", model, "--min-confidence", "1", "-q")
+	if code != exitDoubt || !strings.Contains(stderr, "hard.csv") || !strings.Contains(stderr, "--min-confidence 1") {
+		t.Errorf("fit --min-confidence 1 at confidence %.2f: exit %d, want %d; stderr:\n%s", r.Confidence, code, exitDoubt, stderr)
+	}
+	for _, p := range []string{src, model} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("fit withheld the count but wrote %s", p)
+		}
+	}
+}
+
 // TestCountDoubtful checks the rule behind count --min-confidence, its
 // exit code and that its message names the file and the figures.
 func TestCountDoubtful(t *testing.T) {

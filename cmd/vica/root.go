@@ -17,7 +17,7 @@ const (
 	exitOK      = 0 // success
 	exitFailure = 1 // bad data, I/O, a fit that failed
 	exitUsage   = 2 // unknown command or flag, wrong number of arguments, bad flag value
-	exitDoubt   = 3 // count --min-confidence: the count's confidence is under the minimum
+	exitDoubt   = 3 // --min-confidence: the count's confidence is under the minimum
 )
 
 // usageError marks an error in how vica was called, as opposed to a failure
@@ -153,7 +153,8 @@ func exitCodesHelp() *cobra.Command {
      a fit that could not be done, or an interrupt (Ctrl-C); no output file is
      left half-written
   2  usage: unknown command or flag, wrong number of arguments, a bad flag value
-  3  count --min-confidence: the count's confidence is under the minimum, so
-     no count is printed (with --json the estimate still is)`,
+  3  --min-confidence: the estimated count's confidence is under the minimum,
+     so count prints no count (with --json the estimate still is) and fit
+     stops before fitting, writing nothing`,
 	}
 }
