@@ -560,8 +560,12 @@ func Estimate(ctx context.Context, f *timeseries.Frame, s *Settings) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	if len(prep.Blocks) == 0 {
-		return nil, fmt.Errorf("%w: no segment is long enough for a validation block", ica.ErrTooShort)
+	if len(prep.Blocks) < 2 {
+		// The held-out count compares bounds by their spread over the
+		// validation blocks (one per segment), and the segment prior needs
+		// segments whose variances differ: one segment gives neither.
+		return nil, fmt.Errorf("%w: %d rows give %d segment(s) with a validation block, and the count needs at least 2 (a default segment is at least %d rows: give %d rows or more)",
+			ica.ErrTooShort, f.Rows(), len(prep.Blocks), ica.MinSegmentLength, 2*ica.MinSegmentLength)
 	}
 	Kmax, R := prep.VAE.Latent, rs.Restarts
 	res := &Result{Rule: rs.Rule.String(), KLThreshold: rs.KLThreshold, MaxSources: Kmax}

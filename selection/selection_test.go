@@ -186,6 +186,20 @@ func TestEstimateErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
+	// 60 rows make one default segment: one validation block, no spread
+	// to compare bounds by and no change of variance for the prior (a
+	// count of 0 was returned before this was refused)
+	short := make([]float64, 60*2)
+	for i := range short {
+		short[i] = math.Sin(float64(i) * 0.7)
+	}
+	one, err := timeseries.New([]string{"a", "b"}, short, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Estimate(ctx, one, nil); !errors.Is(err, ica.ErrTooShort) || !strings.Contains(err.Error(), "60 rows") {
+		t.Errorf("one segment: %v, want ErrTooShort naming the 60 rows", err)
+	}
 	missing, err := timeseries.New([]string{"a", "b"}, []float64{1, 2, math.NaN(), 4}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/selection"
 	"github.com/vica-dev/vica/timeseries"
+	"github.com/vica-dev/vica/vae"
 )
 
 // fitFlags are the flags of fit that shape the model.
@@ -200,6 +201,9 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 			if err != nil {
 				return fmt.Errorf("%q: %w", args[0], err)
 			}
+			if w := identifiability(m.Summary()); w != "" {
+				fmt.Fprintf(e.stderr, "vica: warning: %s\n", w)
+			}
 			src := m.Sources()
 			if out != "" {
 				if err := writeFrame(out, src); err != nil {
@@ -339,4 +343,17 @@ func countReason(est *selection.Result) string {
 		why = fmt.Sprintf("%d of %d rows' neighbourhoods lie exactly in %d dimensions; the fits' %s", x.Support, x.Points, x.Dimension, why)
 	}
 	return why
+}
+
+// identifiability warns when the segment prior has too few segments to
+// identify the sources: Khemakhem et al. (2020, Thm. 1) need 2K+1 segments
+// whose variance profiles differ for K sources; with fewer, any mixture of
+// the sources may fit as well.
+func identifiability(sum ica.Summary) string {
+	K := len(sum.Components)
+	if sum.Prior != vae.SegmentPrior.String() || sum.Segments >= 2*K+1 {
+		return ""
+	}
+	return fmt.Sprintf("%d segment(s) for %d sources: the segment prior identifies K sources from 2K+1 segments or more whose variances differ (Khemakhem et al. 2020), so these sources may be mixtures of the true ones; give more rows, shorter segments (--segment-length) or a --segment-column with more labels",
+		sum.Segments, K)
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/ica/synth"
 	"github.com/vica-dev/vica/selection"
 )
@@ -312,6 +314,33 @@ func TestFitMinConfidence(t *testing.T) {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("fit withheld the count but wrote %s", p)
 		}
+	}
+}
+
+// TestIdentifiabilityWarning checks the warning for too few segments:
+// the rule, and that fit prints it on a short recording (one segment).
+func TestIdentifiabilityWarning(t *testing.T) {
+	comps := make([]ica.Component, 2)
+	for _, c := range []struct {
+		prior    string
+		segments int
+		want     bool
+	}{{"segment", 1, true}, {"segment", 4, true}, {"segment", 5, false}, {"standard-normal", 1, false}} {
+		got := identifiability(ica.Summary{Components: comps, Prior: c.prior, Segments: c.segments})
+		if (got != "") != c.want {
+			t.Errorf("%s prior, %d segments, 2 sources: warning %q, want one: %v", c.prior, c.segments, got, c.want)
+		}
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("a,b,c\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "%g,%g,%g\n", math.Sin(float64(i)), math.Cos(1.3*float64(i)), math.Sin(0.4*float64(i)))
+	}
+	short := writeFile(t, dir, "short.csv", b.String())
+	code, _, stderr := vica(t, "fit", short, "--sources", "2", "-o", filepath.Join(dir, "s.csv"), "-q")
+	if code != exitOK || !strings.Contains(stderr, "warning: 1 segment(s) for 2 sources") {
+		t.Errorf("fit on 30 rows: exit %d, stderr %q, want 0 and the warning", code, stderr)
 	}
 }
 
