@@ -168,6 +168,15 @@ func (m *Model) Summary() Summary {
 	return s
 }
 
+// FewSegments reports whether the segment prior had fewer segments than
+// it needs to identify the sources: Khemakhem et al. (2020, Thm. 1) need
+// 2K+1 segments whose variance profiles differ for K sources, and with
+// fewer any mixture of the sources may fit as well. It is false for the
+// standard-normal prior, which never identifies them.
+func (s *Summary) FewSegments() bool {
+	return s.Prior == vae.SegmentPrior.String() && s.Segments < 2*len(s.Components)+1
+}
+
 // Channels returns the names of the channels the model reads, in its
 // order (the input's channels minus the segment column and the dropped
 // linear combinations).

@@ -72,8 +72,8 @@
 // BenchmarkCount runs Estimate on 48 simulated datasets (K = 1..8 sources,
 // D = K, 2K or 3K channels, 1 to 3 mixing layers, 20 dB noise or none,
 // segment-Gaussian, segment-Laplace and AR(1) sources, 20 segments of 250
-// rows) with forty-four sets of seeds, on 16 with D = K + 1 with
-// forty-two, and on 16 with D = K + 2 with twenty-nine, and reports the
+// rows) with forty-six sets of seeds, on 16 with D = K + 1 with
+// forty-four, and on 16 with D = K + 2 with thirty-one, and reports the
 // share of exact counts for the final estimate (also per mixing depth),
 // the rule alone, each count and both baselines; its log gives each
 // noisy dataset's weakest source's information

@@ -16,7 +16,6 @@ import (
 	"github.com/vica-dev/vica/ica"
 	"github.com/vica-dev/vica/selection"
 	"github.com/vica-dev/vica/timeseries"
-	"github.com/vica-dev/vica/vae"
 )
 
 // fitFlags are the flags of fit that shape the model.
@@ -345,15 +344,13 @@ func countReason(est *selection.Result) string {
 	return why
 }
 
-// identifiability warns when the segment prior has too few segments to
-// identify the sources: Khemakhem et al. (2020, Thm. 1) need 2K+1 segments
-// whose variance profiles differ for K sources; with fewer, any mixture of
-// the sources may fit as well.
+// identifiability is the warning for a model whose segment prior had too
+// few segments to identify its sources (ica.Summary.FewSegments), or "".
 func identifiability(sum ica.Summary) string {
-	K := len(sum.Components)
-	if sum.Prior != vae.SegmentPrior.String() || sum.Segments >= 2*K+1 {
+	if !sum.FewSegments() {
 		return ""
 	}
+	K := len(sum.Components)
 	return fmt.Sprintf("%d segment(s) for %d sources: the segment prior identifies K sources from 2K+1 segments or more whose variances differ (Khemakhem et al. 2020), so these sources may be mixtures of the true ones; give more rows, shorter segments (--segment-length) or a --segment-column with more labels",
 		sum.Segments, K)
 }
