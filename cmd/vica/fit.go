@@ -200,7 +200,8 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 			if err != nil {
 				return fmt.Errorf("%q: %w", args[0], err)
 			}
-			if w := identifiability(m.Summary()); w != "" {
+			summary := m.Summary()
+			if w := identifiability(summary); w != "" {
 				fmt.Fprintf(e.stderr, "vica: warning: %s\n", w)
 			}
 			src := m.Sources()
@@ -214,7 +215,7 @@ to stdout as CSV without -o. The model goes to --model, for vica transform.`,
 					return err
 				}
 			}
-			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: m.Summary(), Rhythms: dominantRhythms(src), Count: est}
+			sum := fitOutput{File: args[0], Rows: f.Rows(), Sources: out, Model: path, Summary: summary, Rhythms: dominantRhythms(src), Count: est}
 			if report != "" {
 				rd := &reportData{File: args[0], Made: reportTime(), Rows: f.Rows(), Summary: sum.Summary, Rhythms: sum.Rhythms, Sources: src}
 				if est == nil {
